@@ -1,0 +1,100 @@
+"""Plain values that :class:`storage.Corpus` takes and returns (never ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document as the pipeline hands it to :meth:`Corpus.upsert_many`.
+
+    ``tokens`` is the space-joined token stream that search, frequencies and KWIC read.
+    """
+
+    url: str
+    text: str
+    tokens: str
+    lang: str
+    content_hash: str
+    simhash: int  # unsigned 64-bit; stored signed
+    n_chars: int
+    n_tokens: int
+    n_sentences: int
+    domain: str = ""
+    canonical_url: str | None = None
+    crawl_name: str | None = None
+    http_status: int | None = None
+    fetched_at: datetime | None = None
+    published_at: str | None = None
+    title: str | None = None
+    author: str | None = None
+    encoding: str | None = None
+    encoding_source: str | None = None
+    tokenizer: str | None = None
+    extractor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A stored document."""
+
+    id: int
+    url: str
+    canonical_url: str | None
+    domain: str
+    crawl_id: int | None
+    http_status: int | None
+    fetched_at: datetime | None
+    updated_at: datetime
+    published_at: str | None
+    title: str | None
+    author: str | None
+    lang: str
+    text: str
+    tokens: str
+    n_chars: int
+    n_tokens: int
+    n_sentences: int
+    content_hash: str
+    simhash: int
+    duplicate_of: int | None
+    encoding: str | None
+    encoding_source: str | None
+    tokenizer: str | None
+    extractor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result; ``snippet`` marks matches with ``[`` and ``]``."""
+
+    id: int
+    url: str
+    title: str | None
+    score: float
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStats:
+    """Counts for one language or one domain."""
+
+    key: str
+    documents: int
+    tokens: int
+    chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Corpus overview."""
+
+    documents: int
+    tokens: int
+    chars: int
+    duplicates: int
+    crawls: int
+    by_lang: list[GroupStats] = field(default_factory=list)
+    by_domain: list[GroupStats] = field(default_factory=list)

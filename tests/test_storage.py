@@ -1,0 +1,558 @@
+"""storage.Corpus against real SQLite files: writes, search, statistics, files, concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+import nlp
+import storage
+from storage import (
+    Corpus,
+    CorpusNotFound,
+    DatabaseError,
+    DocumentNotFound,
+    Hit,
+    InvalidQuery,
+    NewDocument,
+    SchemaVersionMismatch,
+    StorageError,
+    resolve_db_url,
+)
+
+HOSTILE_QUERIES = [
+    '"unbalanced',
+    "AND",
+    "hello AND",
+    "-foo",
+    "body:",
+    "NEAR(",
+    "*",
+    "' OR 1=1 --",
+    "x'); DROP TABLE documents;--",
+    "(" * 10_000,
+    "\x00",
+    "书\x00",
+    '"',
+    "^",
+]
+
+
+def doc(url: str, text: str, /, *, lang: str = "zh", **fields: Any) -> NewDocument:
+    """A document as the crawler's pipeline builds it from ``nlp.analyze``."""
+    analysis = nlp.analyze(text, lang=lang)
+    values: dict[str, Any] = {
+        "url": url,
+        "text": analysis.text,
+        "tokens": " ".join(token.text for token in analysis.tokens),
+        "lang": analysis.lang,
+        "content_hash": analysis.content_hash,
+        "simhash": analysis.fingerprint,
+        "n_chars": analysis.n_chars,
+        "n_tokens": analysis.n_tokens,
+        "n_sentences": analysis.n_sentences,
+        "domain": urlsplit(url).hostname or "",
+        "tokenizer": analysis.tokenizer,
+    }
+    values.update(fields)
+    return NewDocument(**values)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def sql(path: Path, statement: str, *params: object) -> list[Any]:
+    """Run one statement on the file with plain sqlite3, as any other tool would."""
+    with closing(sqlite3.connect(path)) as conn, conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def schema_of(path: Path) -> list[Any]:
+    return sql(path, "SELECT name, sql FROM sqlite_master ORDER BY name")
+
+
+def search_urls(corpus: Corpus, query: str, **options: Any) -> list[str]:
+    return [hit.url for hit in corpus.search(query, **options)]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "corpus.db"
+
+
+@pytest.fixture
+def corpus(db_path: Path) -> Any:
+    with Corpus(sqlite_url(db_path)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def library(corpus: Corpus) -> Corpus:
+    """A small bilingual corpus."""
+    corpus.upsert_many(
+        [
+            doc("https://a.cn/book", "我昨天买了一本书，很好看。"),
+            doc("https://a.cn/prc", "中华人民共和国成立于一九四九年。"),
+            doc("https://b.cn/nlp", "自然语言处理是人工智能的一个分支。"),
+            doc(
+                "https://c.org/nlp",
+                "Natural language processing studies how computers handle human language. "
+                "A language model predicts the next word of a language.",
+                lang="en",
+            ),
+            doc("https://c.org/inverse", "This language is natural to speak.", lang="en"),
+            doc("https://c.org/once", "One language only; natural language once.", lang="en"),
+        ]
+    )
+    return corpus
+
+
+# Writes
+
+
+def test_upsert_twice_keeps_one_row_per_url(corpus: Corpus) -> None:
+    docs = [doc("https://a.cn/1", "第一篇文章。"), doc("https://a.cn/2", "第二篇文章。")]
+    assert corpus.upsert_many(docs) == 2
+    first = [corpus.get(d.url) for d in docs]
+    assert corpus.upsert_many(docs) == 2
+    assert corpus.count() == 2
+    assert [corpus.get(d.url) for d in docs] == first  # same ids, same updated_at
+
+
+def test_upsert_updates_changed_content_in_place(corpus: Corpus) -> None:
+    corpus.upsert_many([doc("https://a.cn/1", "旧的内容在这里。"), doc("https://a.cn/2", "不变。")])
+    before, other = corpus.get("https://a.cn/1"), corpus.get("https://a.cn/2")
+    corpus.upsert_many([doc("https://a.cn/1", "新的文字换上了。"), doc("https://a.cn/2", "不变。")])
+    after = corpus.get("https://a.cn/1")
+    assert (after.id, after.text) == (before.id, "新的文字换上了。")
+    assert after.content_hash != before.content_hash
+    assert after.updated_at > before.updated_at
+    assert corpus.get("https://a.cn/2").updated_at == other.updated_at
+    assert corpus.count() == 2
+    assert search_urls(corpus, "文字") == ["https://a.cn/1"]
+    assert search_urls(corpus, "旧的") == []
+
+
+def test_unchanged_content_keeps_updated_at_but_takes_new_metadata(corpus: Corpus) -> None:
+    corpus.upsert_many([doc("https://a.cn/1", "内容。", title="旧标题")])
+    before = corpus.get("https://a.cn/1")
+    corpus.upsert_many([doc("https://a.cn/1", "内容。", title="新标题", http_status=200)])
+    after = corpus.get("https://a.cn/1")
+    assert (after.title, after.http_status) == ("新标题", 200)
+    assert after.updated_at == before.updated_at
+
+
+def test_exact_duplicates_point_to_the_lowest_id(corpus: Corpus) -> None:
+    text = "同一篇文章被转载了很多次。"
+    corpus.upsert_many([doc("https://a.cn/original", text)])
+    corpus.upsert_many([doc("https://b.cn/copy", text), doc("https://c.cn/copy", text)])
+    original = corpus.get("https://a.cn/original")
+    copies = [corpus.get("https://b.cn/copy"), corpus.get("https://c.cn/copy")]
+    assert original.duplicate_of is None
+    assert [c.duplicate_of for c in copies] == [original.id, original.id]
+    assert search_urls(corpus, "转载") == ["https://a.cn/original"]
+    assert corpus.stats().duplicates == 2
+
+    corpus.upsert_many([doc("https://a.cn/original", text)])  # re-crawl of the original
+    assert corpus.get("https://a.cn/original").duplicate_of is None
+
+    corpus.upsert_many([doc("https://a.cn/original", "原文已经改写。")])
+    assert corpus.get("https://b.cn/copy").duplicate_of is None  # now the oldest copy
+    assert corpus.get("https://c.cn/copy").duplicate_of == copies[0].id
+
+
+def test_duplicates_within_one_batch(corpus: Corpus) -> None:
+    corpus.upsert_many([doc("https://a.cn/1", "一样。"), doc("https://a.cn/2", "一样。")])
+    first, second = corpus.get("https://a.cn/1"), corpus.get("https://a.cn/2")
+    assert (first.duplicate_of, second.duplicate_of) == (None, first.id)
+
+
+def test_nul_and_lone_surrogates_are_stripped(corpus: Corpus) -> None:
+    dirty = doc(
+        "https://a.cn/\x00x",
+        "干净的文本",
+        text="干净\x00的\ud800文本",
+        tokens="干净 \x00的 文本\ud800",
+        title="标\udfff题\x00",
+        author="\x00某人",
+    )
+    corpus.upsert_many([dirty])
+    stored = corpus.get("https://a.cn/x")
+    assert (stored.text, stored.title, stored.author) == ("干净的文本", "标题", "某人")
+    assert "\x00" not in stored.tokens
+    assert search_urls(corpus, "文本") == ["https://a.cn/x"]
+
+
+def test_simhash_round_trips_through_a_signed_column(corpus: Corpus, db_path: Path) -> None:
+    corpus.upsert_many([doc("https://a.cn/1", "一。", simhash=2**64 - 1)])
+    assert corpus.get("https://a.cn/1").simhash == 2**64 - 1
+    assert sql(db_path, "SELECT simhash FROM documents") == [(-1,)]
+    with pytest.raises(ValueError, match="unsigned 64-bit"):
+        corpus.upsert_many(
+            [doc("https://a.cn/2", "二。"), doc("https://a.cn/3", "三。", simhash=-1)]
+        )
+    assert corpus.count() == 1
+
+
+def test_failure_mid_batch_keeps_stored_rows(corpus: Corpus) -> None:
+    corpus.upsert_many([doc("https://a.cn/1", "保存好的文章。")])
+    stored = corpus.get("https://a.cn/1")
+    batch = [
+        doc("https://a.cn/1", "本来会覆盖的文字。"),
+        doc("https://a.cn/2", "新文章。"),
+        doc("https://a.cn/3", "坏文章。", n_tokens=-1),  # violates a CHECK constraint
+    ]
+    with pytest.raises(DatabaseError, match="constraint failed"):
+        corpus.upsert_many(batch)
+    assert corpus.count() == 1
+    assert corpus.get("https://a.cn/1") == stored
+    assert search_urls(corpus, "新文章") == []
+    assert search_urls(corpus, "保存") == ["https://a.cn/1"]
+    assert corpus.stats().crawls == 0
+
+
+def test_upsert_of_nothing_writes_nothing(corpus: Corpus) -> None:
+    assert corpus.upsert_many(iter([])) == 0
+    assert corpus.count() == 0
+
+
+def test_crawls_are_recorded(corpus: Corpus) -> None:
+    crawl_id = corpus.ensure_crawl("news", seeds=["https://a.cn/"], settings={"depth": 2})
+    corpus.upsert_many([doc("https://a.cn/1", "一。", crawl_name="news")])
+    corpus.upsert_many([doc("https://a.cn/2", "二。", crawl_name="other")])
+    corpus.upsert_many([doc("https://a.cn/1", "一。")])  # no crawl named: keeps the old one
+    assert corpus.get("https://a.cn/1").crawl_id == crawl_id
+    assert corpus.get("https://a.cn/2").crawl_id not in (None, crawl_id)
+    corpus.finish_crawl("news", status="finished", stats={"pages": 1})
+    assert corpus.ensure_crawl("news", seeds=["https://b.cn/"]) == crawl_id
+    assert corpus.stats().crawls == 2
+    with pytest.raises(StorageError, match="no crawl named 'missing'"):
+        corpus.finish_crawl("missing", status="finished", stats={})
+
+
+def test_resumed_crawl_keeps_its_start(corpus: Corpus, db_path: Path) -> None:
+    corpus.ensure_crawl("news", seeds=["https://a.cn/"], settings={"depth": 2})
+    corpus.finish_crawl("news", status="finished", stats={"pages": 3})
+    ((started, finished),) = sql(db_path, "SELECT started_at, finished_at FROM crawls")
+    assert finished is not None
+    corpus.ensure_crawl("news", seeds=["https://b.cn/"], settings={})
+    row = sql(db_path, "SELECT started_at, finished_at, status, seeds, stats FROM crawls")
+    assert row == [(started, None, "running", '["https://b.cn/"]', '{"pages": 3}')]
+
+
+# Reads
+
+
+def test_get_by_id_and_url(library: Corpus) -> None:
+    by_url = library.get("https://a.cn/book")
+    assert library.get(by_url.id) == by_url
+    assert by_url.text == "我昨天买了一本书，很好看。"
+    assert by_url.domain == "a.cn"
+    assert by_url.updated_at.tzinfo is not None
+    with pytest.raises(DocumentNotFound, match="no document 9999"):
+        library.get(9999)
+    with pytest.raises(DocumentNotFound):
+        library.get("https://nowhere.cn/")
+
+
+def test_timestamps_come_back_in_utc(corpus: Corpus) -> None:
+    local = datetime(2024, 5, 1, 20, 0, tzinfo=timezone.utc).astimezone()
+    corpus.upsert_many([doc("https://a.cn/1", "一。", fetched_at=local)])
+    fetched = corpus.get("https://a.cn/1").fetched_at
+    assert fetched == local
+    assert fetched is not None
+    assert fetched.utcoffset() is not None
+
+
+def test_stats(library: Corpus) -> None:
+    library.upsert_many([doc("https://d.cn/copy", "我昨天买了一本书，很好看。")])
+    stats = library.stats()
+    assert (stats.documents, stats.duplicates, stats.crawls) == (7, 1, 0)
+    every = [library.get(i) for i in range(1, 8)]
+    assert stats.tokens == sum(d.n_tokens for d in every)
+    assert stats.chars == sum(d.n_chars for d in every)
+    by_lang = {g.key: g for g in stats.by_lang}
+    assert (by_lang["zh"].documents, by_lang["en"].documents) == (3, 3)
+    assert [g.key for g in stats.by_domain] == ["c.org", "a.cn", "b.cn"]  # d.cn: duplicate only
+    assert sum(g.chars for g in stats.by_domain) == stats.chars - every[-1].n_chars
+
+
+def test_stats_of_an_empty_corpus(corpus: Corpus) -> None:
+    assert corpus.stats() == storage.Stats(documents=0, tokens=0, chars=0, duplicates=0, crawls=0)
+
+
+def test_documents_streams_in_id_order_with_filters(corpus: Corpus) -> None:
+    docs = [doc(f"https://x{i % 3}.cn/{i}", f"第{i}篇。") for i in range(450)]
+    corpus.upsert_many(docs)
+    corpus.upsert_many([doc("https://y.cn/copy", "第7篇。")])
+    streamed = corpus.documents()
+    assert next(streamed).url == "https://x0.cn/0"
+    assert [d.id for d in corpus.documents()] == list(range(1, 451))
+    assert len(list(corpus.documents(duplicates=True))) == 451
+    assert len(list(corpus.documents(domain="x1.cn"))) == 150
+    assert list(corpus.documents(lang="en")) == []
+    later = datetime.now(timezone.utc)
+    corpus.upsert_many([doc("https://x0.cn/0", "改了。")])
+    assert [d.url for d in corpus.documents(since=later)] == ["https://x0.cn/0"]
+
+
+# Search
+
+
+def test_one_character_chinese_query(library: Corpus) -> None:
+    assert search_urls(library, "书") == ["https://a.cn/book"]
+
+
+def test_chinese_query_inside_a_longer_word(library: Corpus) -> None:
+    assert search_urls(library, "人民") == ["https://a.cn/prc"]
+    assert search_urls(library, "中华") == ["https://a.cn/prc"]
+    assert search_urls(library, "语言") == ["https://b.cn/nlp"]
+    assert search_urls(library, "人民共和") == ["https://a.cn/prc"]
+    assert search_urls(library, "共和人民") == []
+
+
+def test_english_phrase(library: Corpus) -> None:
+    phrase = ["https://c.org/nlp", "https://c.org/once"]  # not c.org/inverse: words reversed
+    assert sorted(search_urls(library, "natural language")) == phrase
+    assert sorted(search_urls(library, "NATURAL  Language")) == phrase
+    assert search_urls(library, "lang") == []  # English matches whole words
+
+
+def test_more_matches_rank_first(corpus: Corpus) -> None:
+    corpus.upsert_many(
+        [
+            doc("https://a.cn/once", "语言学 研究 历史 文化 地理 经济"),
+            doc("https://a.cn/thrice", "语言学 研究 语言 文化 语言 经济"),
+            doc("https://a.cn/twice", "语言学 研究 历史 语言 地理 经济"),
+        ]
+    )
+    hits = corpus.search("语言")
+    assert [h.url for h in hits] == [
+        "https://a.cn/thrice",
+        "https://a.cn/twice",
+        "https://a.cn/once",
+    ]
+    assert hits[0].score > hits[1].score > hits[2].score > 0
+
+
+def test_filters_and_paging(library: Corpus) -> None:
+    assert search_urls(library, "language", lang="zh") == []
+    assert len(library.search("language", lang="en")) == 3
+    assert search_urls(library, "语言", domain="a.cn") == []
+    assert search_urls(library, "语言", domain="b.cn") == ["https://b.cn/nlp"]
+    everything = search_urls(library, "language")
+    assert search_urls(library, "language", limit=1, offset=1) == everything[1:2]
+    assert library.search("language", limit=0) == []
+    with pytest.raises(InvalidQuery, match="negative"):
+        library.search("language", offset=-1)
+
+
+def test_snippet_marks_the_match(library: Corpus) -> None:
+    (hit,) = library.search("人民")
+    assert hit.snippet == "中华[人民]共和国成立于一九四九年。"
+    assert hit.title is None
+    long_text = "开头" + "很长的铺垫。" * 20 + "\n\n  关键词  出现在这里。" + "结尾。" * 30
+    library.upsert_many([doc("https://e.cn/long", long_text)])
+    (hit,) = library.search("关键词")
+    assert hit.snippet.startswith("…")
+    assert hit.snippet.endswith("…")
+    assert "[关键词]" in hit.snippet
+    assert "\n" not in hit.snippet
+    assert "  " not in hit.snippet
+    (hit,) = library.search("next word")
+    assert "[next word]" in hit.snippet
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_never_reach_fts_syntax(library: Corpus, db_path: Path, query: str) -> None:
+    schema, count = schema_of(db_path), library.count()
+    outcome: list[Hit] | str
+    try:
+        outcome = library.search(query)
+    except InvalidQuery as error:
+        outcome = str(error)
+    assert isinstance(outcome, list) or outcome == "empty query"
+    assert library.count() == count
+    assert schema_of(db_path) == schema
+
+
+def test_operator_words_are_searched_as_text(corpus: Corpus) -> None:
+    corpus.upsert_many(
+        [doc("https://a.org/", "Salt AND pepper, NEAR the body: hello and bye.", lang="en")]
+    )
+    for query in ("AND", "salt and pepper", "NEAR(", "body:", "hello AND"):
+        assert search_urls(corpus, query) == ["https://a.org/"], query
+    assert search_urls(corpus, "书\x00") == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "！？。", "((((", "\x00"])
+def test_empty_query_is_invalid(library: Corpus, query: str) -> None:
+    with pytest.raises(InvalidQuery, match=r"^empty query$"):
+        library.search(query)
+
+
+# Files
+
+
+def test_create_false_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "missing.db"
+    with pytest.raises(CorpusNotFound, match=f"^no corpus at {path}$"):
+        Corpus(sqlite_url(path), create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reopen_with_create_false(db_path: Path) -> None:
+    with Corpus(sqlite_url(db_path)) as corpus:
+        corpus.upsert_many([doc("https://a.cn/1", "一本书。")])
+    with Corpus(sqlite_url(db_path), create=False) as corpus:
+        assert search_urls(corpus, "书") == ["https://a.cn/1"]
+    assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
+    assert sql(db_path, "SELECT key, value FROM meta") == [("schema_version", "1")]
+
+
+def test_path_in_a_missing_directory(tmp_path: Path) -> None:
+    path = tmp_path / "nope" / "corpus.db"
+    with pytest.raises(StorageError, match=r"directory .*nope does not exist"):
+        Corpus(sqlite_url(path))
+    assert not path.parent.exists()
+
+
+def test_path_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="is a directory"):
+        Corpus(sqlite_url(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 64, "not an SQLite database"),
+        (b"", "empty file"),
+        (b"SQLite format 2\x00" + bytes(100), "not an SQLite database"),
+        (
+            b"SQLite format 3\x00" + bytes(range(256)) * 32,
+            r"not an SQLite database \(or is damaged\)",
+        ),
+    ],
+)
+def test_a_file_that_is_not_sqlite_is_left_alone(
+    db_path: Path, content: bytes, message: str
+) -> None:
+    db_path.write_bytes(content)
+    for create in (True, False):
+        with pytest.raises(DatabaseError, match=message):
+            Corpus(sqlite_url(db_path), create=create)
+    assert db_path.read_bytes() == content
+    assert list(db_path.parent.iterdir()) == [db_path]
+
+
+def test_a_foreign_sqlite_database_is_left_alone(db_path: Path) -> None:
+    sql(db_path, "CREATE TABLE notes (body TEXT)")
+    content = db_path.read_bytes()
+    with pytest.raises(SchemaVersionMismatch, match="not a yuliao corpus"):
+        Corpus(sqlite_url(db_path))
+    assert db_path.read_bytes() == content
+    assert list(db_path.parent.iterdir()) == [db_path]
+
+
+@pytest.mark.parametrize(("version", "hint"), [("2", "newer yuliao"), ("0", "db upgrade")])
+def test_another_schema_version(db_path: Path, version: str, hint: str) -> None:
+    Corpus(sqlite_url(db_path)).close()
+    sql(db_path, "UPDATE meta SET value = ?", version)
+    with pytest.raises(SchemaVersionMismatch, match=f"schema version {version},.*{hint}"):
+        Corpus(sqlite_url(db_path))
+
+
+def test_an_empty_sqlite_database_becomes_a_corpus(db_path: Path) -> None:
+    sql(db_path, "VACUUM")
+    with pytest.raises(CorpusNotFound, match="empty"):
+        Corpus(sqlite_url(db_path), create=False)
+    with Corpus(sqlite_url(db_path)) as corpus:
+        assert corpus.count() == 0
+
+
+def test_writing_a_read_only_database(db_path: Path) -> None:
+    Corpus(sqlite_url(db_path)).close()
+    with Corpus(f"sqlite:///file:{db_path}?mode=ro&uri=true") as corpus:
+        assert corpus.count() == 0
+        with pytest.raises(DatabaseError, match=r"is read-only$"):
+            corpus.upsert_many([doc("https://a.cn/1", "一。")])
+
+
+def test_unsupported_database_url_does_not_leak_the_password() -> None:
+    with pytest.raises(StorageError) as caught:
+        Corpus("postgresql+psycopg://user:secret@127.0.0.1/corpus")
+    assert "secret" not in str(caught.value)
+    with pytest.raises(StorageError, match="invalid database URL"):
+        Corpus("not a url")
+
+
+def test_resolve_db_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YULIAO_DB", raising=False)
+    assert resolve_db_url(None) == "sqlite:///corpus.db"
+    monkeypatch.setenv("YULIAO_DB", "sqlite:///env.db")
+    assert resolve_db_url(None) == "sqlite:///env.db"
+    assert resolve_db_url("sqlite:///arg.db") == "sqlite:///arg.db"
+
+
+# Concurrency
+
+
+def test_readers_work_while_a_writer_holds_the_lock(library: Corpus, db_path: Path) -> None:
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE documents SET title = 'uncommitted'")
+        started = time.monotonic()
+        with Corpus(sqlite_url(db_path), create=False) as reader:
+            assert search_urls(reader, "书") == ["https://a.cn/book"]
+            assert reader.get("https://a.cn/book").title is None
+            assert reader.stats().documents == 6
+            assert len(list(reader.documents())) == 6
+        assert time.monotonic() - started < 5  # never waited for the lock
+        writer.execute("ROLLBACK")
+
+
+def test_a_writer_waits_for_another_writer(library: Corpus, db_path: Path) -> None:
+    late = doc("https://a.cn/late", "晚到的文章。")  # segmented before the clock starts
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            outcome.append(library.upsert_many([late]))
+        except StorageError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=write)
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute(
+            "INSERT INTO crawls (name, seeds, settings, started_at, status) "
+            "VALUES ('other', '[]', '{}', '2024-01-01 00:00:00', 'running')"
+        )
+        thread.start()
+        time.sleep(0.5)
+        waiting = list(outcome)
+        other.execute("COMMIT")  # a deferred transaction would now fail: its snapshot is stale
+    thread.join(timeout=20)
+    assert waiting == []
+    assert outcome == [1]
+    assert search_urls(library, "晚到") == ["https://a.cn/late"]
+    assert library.stats().crawls == 1
+
+
+# Package
+
+
+def test_exports_are_sorted_and_importable() -> None:
+    assert storage.__all__ == sorted(storage.__all__)
+    for name in storage.__all__:
+        assert getattr(storage, name) is not None
