@@ -1,6 +1,8 @@
 """Item pipelines: extract the main text, analyze it, store it. One job each.
 
-Drops are counted by reason in the crawl stats as ``yuliao/dropped/<reason>``.
+Drops are counted by reason in the crawl stats as ``yuliao/dropped/<reason>`` and recorded in
+the frontier (see :mod:`crawler.frontier`); the pages that are stored are marked done only
+once their batch is committed.
 """
 
 from __future__ import annotations
@@ -8,109 +10,161 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
-import nlp
+from crawler.context import CrawlContext
 from crawler.items import PageItem
-from crawler.pool import WorkerPool
-from crawler.work import extract_page
+from crawler.work import PageTimeout, analyze_text, extract_page
 from nlp.extract import EXTRACTOR_VERSION
-from storage import Corpus, NewDocument, resolve_db_url
+from storage import NewDocument, StorageError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
+T = TypeVar("T")
+
 logger = logging.getLogger(__name__)
 
 
+class PageDropped(DropItem):
+    """A page the pipelines chose not to store; ``reason`` is its stats key."""
+
+    def __init__(self, reason: str, item: PageItem) -> None:
+        super().__init__(f"{reason.replace('_', ' ')}: {item.url}", log_level="DEBUG")
+        self.reason = reason
+
+
 class _Stage:
-    """What every pipeline shares: the crawler, its stats and the drop counter."""
+    """What every pipeline shares: the crawler, its context, and dropping a page by reason."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.context = CrawlContext.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def _inc(self, key: str, count: int = 1) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"yuliao/{key}", count)
-
     def _drop(self, reason: str, item: PageItem) -> NoReturn:
-        self._inc(f"dropped/{reason}")
-        raise DropItem(f"{reason.replace('_', ' ')}: {item.url}")
+        raise PageDropped(reason, item)
 
 
-class ExtractPipeline(_Stage):
+class _WorkerStage(_Stage):
+    """A stage whose work runs in the worker pool, dropping pages that time out."""
+
+    async def _run(self, item: PageItem, func: Callable[..., T], *args: Any) -> T:
+        try:
+            return await self.context.pool.run(func, *args)
+        except PageTimeout:
+            self._drop("timeout", item)
+        except BrokenProcessPool:
+            self._drop("worker_crashed", item)
+
+
+class ExtractPipeline(_WorkerStage):
     """Decode the page's bytes and keep its main text (in a worker process)."""
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_chars = crawler.settings.getint("YULIAO_MAX_CHARS", 1_000_000)
+
+    def open_spider(self) -> None:
+        self.context.pool.start()
+
     async def process_item(self, item: PageItem) -> PageItem:
-        decoded, extracted = await WorkerPool.of(self.crawler).run(
-            extract_page, item.body, item.http_charset, item.url
+        encoding, source, extracted = await self._run(
+            item, extract_page, item.body, item.http_charset, item.url
         )
         if extracted is None or not extracted.text.strip():
             self._drop("no_main_text", item)
-        item.encoding, item.encoding_source = decoded.encoding, decoded.source
-        item.extracted = extracted
+        if self.max_chars and len(extracted.text) > self.max_chars:
+            self._drop("too_large", item)
+        item.encoding, item.encoding_source, item.extracted = encoding, source, extracted
         return item
 
 
-class NlpPipeline(_Stage):
-    """Normalize, detect the language, split sentences and tokens (in a worker process)."""
+class NlpPipeline(_WorkerStage):
+    """Normalize, detect the language, split sentences and tokens (in a worker process).
+
+    ``YULIAO_LANGS`` (a list such as ``["zh", "en"]``) keeps only pages in those languages.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.langs = frozenset(crawler.settings.getlist("YULIAO_LANGS"))
 
     async def process_item(self, item: PageItem) -> PageItem:
         assert item.extracted is not None
-        analysis = await WorkerPool.of(self.crawler).run(nlp.analyze, item.extracted.text)
-        if not analysis.tokens:
+        analysis = await self._run(item, analyze_text, item.extracted.text)
+        if not analysis.n_tokens:
             self._drop("no_tokens", item)
+        if self.langs and analysis.lang not in self.langs:
+            self._drop("lang", item)
         item.analysis = analysis
         return item
 
 
 class StoragePipeline(_Stage):
-    """Write documents to the corpus in batches, one transaction per batch."""
+    """Write documents to the corpus in batches, one transaction per batch.
+
+    A batch is written when it holds ``YULIAO_BATCH_SIZE`` documents or its oldest is
+    ``YULIAO_BATCH_SECONDS`` old, so a kill loses at most that much work.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
         self.batch_size = max(1, settings.getint("YULIAO_BATCH_SIZE", 50))
-        self.crawl_name: str | None = settings.get("YULIAO_CRAWL_NAME")
-        self.corpus = Corpus(resolve_db_url(settings.get("YULIAO_DB")))
-        self._pending: list[NewDocument] = []
-        self._last_flush = time.monotonic()
+        self.batch_seconds = settings.getfloat("YULIAO_BATCH_SECONDS", 2.0)
+        self.keep_html = settings.getbool("YULIAO_KEEP_HTML", True)
+        self._pending: list[tuple[str, NewDocument]] = []
+        self._oldest = time.monotonic()
         self._lock = asyncio.Lock()
-
-    def open_spider(self) -> None:
-        if self.crawl_name:
-            seeds = getattr(self.crawler.spider, "seeds", [])
-            self.corpus.ensure_crawl(self.crawl_name, seeds=seeds, settings={})
+        crawler.signals.connect(self._item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self._item_error, signal=signals.item_error)
 
     async def close_spider(self) -> None:
         await self._flush()
-        if self.crawl_name:
-            assert self.crawler.stats is not None
-            stats = _json_safe(self.crawler.stats.get_stats())
-            self.corpus.finish_crawl(self.crawl_name, status="finished", stats=stats)
-        self.corpus.close()
 
     async def process_item(self, item: PageItem) -> PageItem:
-        self._pending.append(self._document(item))
-        if len(self._pending) >= self.batch_size or time.monotonic() - self._last_flush > 5:
+        if not self._pending:
+            self._oldest = time.monotonic()
+        self._pending.append((item.request_url, self._document(item)))
+        if len(self._pending) >= self.batch_size or self._due():
             await self._flush()
         return item
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._oldest >= self.batch_seconds
 
     async def _flush(self) -> None:
         async with self._lock:
             batch, self._pending = self._pending, []
-            self._last_flush = time.monotonic()
-            if batch:
-                stored = await asyncio.to_thread(self.corpus.upsert_many, batch)
-                self._inc("stored", stored)
+            if not batch:
+                return
+            store = self.context.store
+            try:
+                await store.write(store.corpus.upsert_many, [doc for _, doc in batch])
+            except StorageError as exc:
+                self.context.frontier.fail(exc)  # the batch's pages stay pending
+                return
+            self.context.frontier.stored(url for url, _ in batch)
+
+    def _item_dropped(self, item: object, exception: BaseException) -> None:
+        if isinstance(item, PageItem):
+            reason = getattr(exception, "reason", "dropped")
+            self.context.frontier.record(item.request_url, "dropped", reason)
+
+    def _item_error(self, item: object) -> None:
+        if isinstance(item, PageItem):
+            self.context.frontier.record(item.request_url, "failed", "processing_error")
 
     def _document(self, item: PageItem) -> NewDocument:
         extracted, analysis = item.extracted, item.analysis
@@ -119,7 +173,7 @@ class StoragePipeline(_Stage):
         return NewDocument(
             url=item.url,
             text=analysis.text,
-            tokens=" ".join(token.text for token in analysis.tokens),
+            tokens=analysis.tokens,
             lang=analysis.lang,
             content_hash=analysis.content_hash,
             simhash=analysis.fingerprint,
@@ -128,7 +182,7 @@ class StoragePipeline(_Stage):
             n_sentences=analysis.n_sentences,
             domain=urlsplit(item.url).hostname or "",
             canonical_url=extracted.canonical_url,
-            crawl_name=self.crawl_name,
+            crawl_name=self.context.name,
             http_status=item.status,
             fetched_at=item.fetched_at,
             published_at=extracted.published,
@@ -138,12 +192,6 @@ class StoragePipeline(_Stage):
             encoding_source=item.encoding_source,
             tokenizer=analysis.tokenizer,
             extractor=EXTRACTOR_VERSION,
+            body=item.body if self.keep_html else None,
+            headers=item.headers if self.keep_html else None,
         )
-
-
-def _json_safe(stats: dict[str, object]) -> dict[str, object]:
-    """Crawl stats as JSON values (Scrapy keeps datetimes in them)."""
-    return {
-        key: value if isinstance(value, (int, float, str)) else str(value)
-        for key, value in stats.items()
-    }

@@ -1,57 +1,125 @@
 """One process pool per crawl for the CPU-heavy steps (extraction, segmentation).
 
 The GIL makes threads useless for this work, and running it on the reactor thread would
-stall downloads, so the pipelines await it from a ``ProcessPoolExecutor`` instead.
+stall downloads, so the pipelines await it from a ``ProcessPoolExecutor`` instead, with:
+
+- a bounded queue: at most one page per worker is handed to the executor; the others wait
+  here, counted in :attr:`WorkerPool.waiting`, which the scheduler reads to stop fetching
+  while the workers are behind (backpressure);
+- a time limit per page: the worker interrupts a call at the limit itself
+  (:func:`crawler.work.call_with_limit`); a call that still does not come back (stuck in
+  native code) gets its pool replaced, and the pages that were running beside it are
+  submitted again to the new one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
-from weakref import WeakKeyDictionary
+from typing import Any, TypeVar
 
-from scrapy import signals
-
-from crawler.work import warm_up
-
-if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+from crawler.work import PageTimeout, call_with_limit, warm_up
 
 T = TypeVar("T")
 
-_POOLS: WeakKeyDictionary[Crawler, WorkerPool] = WeakKeyDictionary()
+logger = logging.getLogger(__name__)
+
+_GRACE_S = 5.0  # past the limit, how long a worker may take to interrupt itself
 
 
 class WorkerPool:
-    """Worker processes shared by the pipelines of one crawl, stopped with its engine."""
+    """Worker processes shared by the pipelines of one crawl."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, limit: float) -> None:
         if workers < 1:
             raise ValueError(f"YULIAO_WORKERS must be positive, got {workers}")
-        # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
-        context = multiprocessing.get_context("spawn")
+        if limit <= 0:
+            raise ValueError(f"YULIAO_PAGE_TIMEOUT must be positive, got {limit}")
         self.workers = workers
-        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up)
-
-    @classmethod
-    def of(cls, crawler: Crawler) -> WorkerPool:
-        """The pool of ``crawler``, created on first use from ``YULIAO_WORKERS``."""
-        pool = _POOLS.get(crawler)
-        if pool is None:
-            workers = crawler.settings.getint("YULIAO_WORKERS") or os.cpu_count() or 1
-            pool = _POOLS[crawler] = cls(workers)
-            crawler.signals.connect(pool.shutdown, signal=signals.engine_stopped)
-        return pool
+        self.limit = limit
+        self.waiting = 0  # pages waiting for a free worker
+        self.pids: set[int] = set()
+        self._free = asyncio.Semaphore(workers)
+        self._executor = _executor(workers)
+        self._started_at_once = False
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func(*args)`` in a worker process without blocking the reactor."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(func, *args))
+        """Run ``func(*args)`` in a worker process without blocking the reactor.
+
+        Raises:
+            PageTimeout: the call took longer than the per-page limit.
+        """
+        self.waiting += 1
+        try:
+            await self._free.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            return await self._call(func, args)
+        finally:
+            self._free.release()
+
+    def start(self) -> None:
+        """Start the workers now, so their warm-up overlaps the crawl's start (idempotent)."""
+        if self._started_at_once:
+            return
+        self._started_at_once = True
+        for _ in range(self.workers):
+            self._executor.submit(os.getpid).add_done_callback(self._started)
+
+    def _started(self, future: Future[int]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self.pids.add(future.result())
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers; a page still running after a moment is abandoned."""
+        _stop(self._executor, grace=1.0)
+
+    async def _call(self, func: Callable[..., T], args: tuple[Any, ...]) -> T:
+        job = partial(call_with_limit, self.limit, func, *args)
+        for attempt in range(2):
+            executor = self._executor
+            future = asyncio.get_running_loop().run_in_executor(executor, job)
+            try:
+                pid, result = await asyncio.wait_for(future, self.limit + _GRACE_S)
+            except asyncio.TimeoutError:
+                self._replace(executor, f"a page ran past {self.limit:g} s")
+                raise PageTimeout(f"over {self.limit:g} s, worker restarted") from None
+            except BrokenProcessPool:
+                self._replace(executor, "a worker process died")
+                if attempt:
+                    raise
+                continue
+            self.pids.add(pid)
+            return result
+        raise AssertionError("unreachable")
+
+    def _replace(self, executor: ProcessPoolExecutor, why: str) -> None:
+        """Swap in a fresh pool (once per broken one) and kill the old one's processes."""
+        if executor is not self._executor:
+            return
+        logger.warning("%s: restarting the worker processes", why)
+        self._executor = _executor(self.workers)
+        _stop(executor)
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up)
+
+
+def _stop(executor: ProcessPoolExecutor, *, grace: float = 0.0) -> None:
+    """Cancel queued calls; end the worker processes, after ``grace`` seconds if still busy."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # CPython's
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.terminate()

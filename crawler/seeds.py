@@ -1,23 +1,20 @@
-"""Seed URL parsing shared by the spiders and the command line."""
+"""Start URLs given by the user: on the command line, as spider arguments, or in a file."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
 class InvalidSeed(ValueError):
-    """A start URL that is not an absolute http(s) URL."""
+    """A start URL that is not an absolute http(s) URL, or a URL file that cannot be read."""
 
 
 def parse_seeds(text: str) -> list[str]:
     """Split a space- or comma-separated list of start URLs and check each one."""
-    seeds = [part for part in re.split(r"[\s,]+", text) if part]
-    if not seeds:
-        raise InvalidSeed("no start URL given")
-    for seed in seeds:
-        check_seed(seed)
-    return seeds
+    return [check_seed(part) for part in re.split(r"[\s,]+", text) if part]
 
 
 def check_seed(url: str) -> str:
@@ -31,3 +28,34 @@ def check_seed(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidSeed(f"not an http(s) URL: {url!r}")
     return url
+
+
+def read_url_file(path: str | Path) -> Iterator[str]:
+    """The URLs of a file, one per line (blank lines and ``#`` comments skipped), streamed.
+
+    Raises:
+        InvalidSeed: the file cannot be read, is not UTF-8, or a line is not an http(s) URL;
+            the message names the file and the line.
+    """
+    try:
+        with Path(path).open(encoding="utf-8-sig") as lines:
+            for number, line in enumerate(lines, start=1):
+                url = line.strip()
+                if not url or url.startswith("#"):
+                    continue
+                try:
+                    yield check_seed(url)
+                except InvalidSeed as exc:
+                    raise InvalidSeed(f"{path}, line {number}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidSeed(f"{path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise InvalidSeed(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def check_url_file(path: str | Path) -> int:
+    """Read the whole file once, so that a bad line fails before the crawl; count the URLs."""
+    count = sum(1 for _ in read_url_file(path))
+    if not count:
+        raise InvalidSeed(f"{path} holds no URLs")
+    return count

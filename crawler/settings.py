@@ -1,7 +1,7 @@
 # Scrapy settings for the yuliao crawler.
 #
 # Polite defaults for collecting public pages into a text corpus. Every value can be
-# overridden with `yuliao crawl` flags or `scrapy crawl -s NAME=VALUE`.
+# overridden with `yuliao crawl` flags (or `-s NAME=VALUE`) or `scrapy crawl -s NAME=VALUE`.
 #
 #     https://docs.scrapy.org/en/latest/topics/settings.html
 
@@ -16,11 +16,17 @@ ADDONS: dict[str, int] = {}
 # mailto: where site owners can reach you, as in "yuliao/0.1 (+https://example.org/bot)".
 USER_AGENT = "yuliao/0.1"
 
-# Obey robots.txt rules
+# Obey robots.txt by the rules of RFC 9309 (crawler/robots.py): an unreachable or 5xx
+# robots.txt means "disallow everything" until it can be read; Crawl-delay is honoured up to
+# YULIAO_CRAWL_DELAY_MAX seconds (a host asking for more is skipped, with a message).
 ROBOTSTXT_OBEY = True
+YULIAO_ROBOTS_RETRY_S = 600.0
+YULIAO_CRAWL_DELAY_MAX = 60.0
 
 # Concurrency and throttling: two requests per site at a time, AutoThrottle adapts the delay
-# to the server's latency, never going below DOWNLOAD_DELAY.
+# to the server's latency, never going below DOWNLOAD_DELAY or the site's Crawl-delay.
+# PoliteDownloader enforces the per-site limit, which Scrapy 2.19's downloader overshoots.
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0
@@ -30,13 +36,22 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
+# Retries: 429 and 503 pause the whole site for as long as its Retry-After says (exponential
+# backoff from YULIAO_RETRY_BACKOFF_S without one); a site asking for more than
+# YULIAO_RETRY_AFTER_MAX seconds is skipped. Giving up is recorded per page, not an error.
+RETRY_TIMES = 2
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+YULIAO_RETRY_AFTER_MAX = 120.0
+YULIAO_RETRY_BACKOFF_S = 1.0
+
 # Limits: a corpus needs pages, not 1 GB downloads or 3-minute stalls.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
-RETRY_TIMES = 2
 DEPTH_LIMIT = 5
 URLLENGTH_LIMIT = 2083
+YULIAO_SITEMAP_MAX_URLS = 50_000  # per sitemap, as the sitemap protocol allows
+YULIAO_SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # per sitemap or feed, after decompression
 
 # Only http and https: file://, data:, s3:// and ftp:// links never reach a handler.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
@@ -48,6 +63,28 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+# The frontier of record is the database (crawler/scheduler.py): a crawl killed at any moment
+# resumes from it. Discovered URLs and outcomes are written in batches.
+SCHEDULER = "crawler.scheduler.FrontierScheduler"
+YULIAO_FRONTIER_BATCH = 500
+YULIAO_FRONTIER_FLUSH_S = 1.0
+YULIAO_SEEN_CACHE = 50_000  # URLs remembered in memory in front of the database
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.PolitenessMiddleware": 90,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.middlewares.CrawlDelayThrottle": 0,
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by the progress display
+    "crawler.progress.Progress": 0,
+}
+
 # Configure item pipelines
 # See https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 ITEM_PIPELINES = {
@@ -57,11 +94,23 @@ ITEM_PIPELINES = {
 }
 
 # yuliao settings. YULIAO_DB falls back to the YULIAO_DB environment variable, then to
-# sqlite:///corpus.db; YULIAO_WORKERS (processes for extraction and NLP) to the CPU count.
+# sqlite:///corpus.db. YULIAO_WORKERS processes (default: the CPU count) extract and analyze
+# pages; one page may take YULIAO_PAGE_TIMEOUT seconds there, and while more than
+# YULIAO_MAX_BACKLOG pages wait for a worker, nothing new is fetched.
 YULIAO_DB = None
-YULIAO_WORKERS = 0
-YULIAO_BATCH_SIZE = 50
 YULIAO_CRAWL_NAME = None
+YULIAO_WORKERS = 0
+YULIAO_PAGE_TIMEOUT = 20.0
+YULIAO_MAX_BACKLOG = 32
+YULIAO_MAX_CHARS = 1_000_000  # main text longer than this is dropped as too large
+YULIAO_LANGS: list[str] = []  # e.g. ["zh", "en"]: drop pages in other languages
+YULIAO_BATCH_SIZE = 50
+YULIAO_BATCH_SECONDS = 2.0
+YULIAO_KEEP_HTML = True  # keep raw pages, so `yuliao reprocess` needs no refetch
+YULIAO_PROGRESS = "auto"  # live, log, off; auto: live on a terminal, else log
+YULIAO_PROGRESS_INTERVAL = 10.0
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logs.PageLogFormatter"
+STATS_DUMP = False  # the summary shows the figures; they are stored with the crawl
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,19 +1,95 @@
-"""The functions that run inside worker processes: plain ``nlp`` calls, no Scrapy."""
+"""What runs inside the worker processes: plain ``nlp`` calls, no Scrapy, no database.
+
+Each call is bounded in time by the worker itself (an interval timer), so a pathological page
+costs at most the per-page limit; the parent recycles the pool if a call does not come back
+even then (code in C or Rust that never returns to the interpreter).
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, TypeVar
+
 import nlp
-from nlp import Decoded, Extracted
+from nlp import Extracted
+
+T = TypeVar("T")
+
+
+class PageTimeout(Exception):
+    """A page's extraction or analysis took longer than the per-page limit."""
+
+
+class _Alarm(BaseException):
+    """Raised by the timer; a BaseException so that no ``except Exception`` swallows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """What the corpus keeps of :func:`nlp.analyze`: compact, so it crosses processes cheaply."""
+
+    text: str
+    lang: str
+    tokens: str  # space-joined token stream
+    n_chars: int
+    n_tokens: int
+    n_sentences: int
+    fingerprint: int
+    content_hash: str
+    tokenizer: str
 
 
 def warm_up() -> None:
-    """Load the segmentation dictionary once per worker, before the first page arrives."""
-    nlp.tokenize("预热")
+    """Prepare a new worker: leave Ctrl-C to the crawler, load dictionaries and models once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawler decides how to stop its pages
+    extract_page("<html><body><article><p>预热 warm-up.</p></article></body></html>".encode(), None, "")
+    analyze_text("预热。Warming up the worker.")
+
+
+def call_with_limit(limit: float, func: Callable[..., T], *args: Any) -> tuple[int, T]:
+    """Run ``func(*args)`` for at most ``limit`` seconds; return this worker's pid and the result.
+
+    Raises:
+        PageTimeout: the call was interrupted at the limit.
+    """
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        return os.getpid(), func(*args)
+    except _Alarm:
+        raise PageTimeout(f"over {limit:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def extract_page(
     body: bytes, http_charset: str | None, url: str
-) -> tuple[Decoded, Extracted | None]:
-    """Decode a page's bytes and extract its main text."""
+) -> tuple[str, str, Extracted | None]:
+    """Decode a page's bytes and extract its main text; also say how it was decoded."""
     decoded = nlp.decode_html(body, http_charset=http_charset)
-    return decoded, nlp.extract_html(decoded.text, url=url)
+    return decoded.encoding, decoded.source, nlp.extract_html(decoded.text, url=url)
+
+
+def analyze_text(text: str) -> TextAnalysis:
+    """Normalize, detect the language, split sentences and tokens of a page's main text."""
+    analysis = nlp.analyze(text)
+    return TextAnalysis(
+        text=analysis.text,
+        lang=analysis.lang,
+        tokens=" ".join(token.text for token in analysis.tokens),
+        n_chars=analysis.n_chars,
+        n_tokens=analysis.n_tokens,
+        n_sentences=analysis.n_sentences,
+        fingerprint=analysis.fingerprint,
+        content_hash=analysis.content_hash,
+        tokenizer=analysis.tokenizer,
+    )
+
+
+def _alarm(signum: int, frame: FrameType | None) -> None:
+    raise _Alarm

@@ -1,6 +1,7 @@
 """Text processing for Chinese and English corpora: segmentation, sentences, languages, dedup.
 
-Importing this package is cheap: jieba, NLTK and the HTML extractors load on first use.
+Importing this package is cheap: jieba, rjieba, NLTK, the language model and the HTML
+extractors load on first use.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from nlp.analyze import analyze
 from nlp.detect import detect_language
+from nlp.dictionary import add_word, load_userdict
 from nlp.errors import NlpError, UnsupportedLanguage
 from nlp.fingerprint import fingerprint, near_duplicate
+from nlp.keywords import keywords
 from nlp.normalize import normalize
 from nlp.sentences import split_sentences
+from nlp.stem import stem
 from nlp.stopwords import stopwords
 from nlp.tokenize import segment, tokenize
 from nlp.types import Analysis, Decoded, Extracted, Keyword, Sentence, Token
@@ -31,15 +35,19 @@ __all__ = [
     "Sentence",
     "Token",
     "UnsupportedLanguage",
+    "add_word",
     "analyze",
     "decode_html",
     "detect_language",
     "extract_html",
     "fingerprint",
+    "keywords",
+    "load_userdict",
     "near_duplicate",
     "normalize",
     "segment",
     "split_sentences",
+    "stem",
     "stopwords",
     "tokenize",
 ]

@@ -22,7 +22,7 @@ from resiliparse.parse.html import HTMLTree
 Kind = Literal["content", "neutral", "link", "barrier"]
 
 # Containers that hold captions and consent banners, never article text.
-_SKIP = ("figure", "[class*=caption]", "[class*=cookie]", "[id*=cookie]", "[class*=consent]")
+_SKIP = ("figure, [class*=caption], [class*=cookie], [id*=cookie], [class*=consent]",)
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
 _UNIT_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")  # one CJK character or one word
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -102,18 +102,20 @@ def _blocks(tree: HTMLTree) -> list[Block]:
     blocks = []
     for line in minimal.splitlines():
         text = _plain(line)
-        units = _units(text)
-        if units:
-            link_units = sum(_units(_plain(anchor)) for anchor in _ANCHOR_RE.findall(line))
-            blocks.append(Block(text, units, _kind(text, units, link_units)))
+        size = units(text)
+        if size:
+            anchors = _ANCHOR_RE.findall(line) if "<a" in line else ()
+            link_units = sum(units(_plain(anchor)) for anchor in anchors)
+            blocks.append(Block(text, size, _kind(text, size, link_units)))
     return blocks
 
 
 def _plain(markup: str) -> str:
-    return html.unescape(_TAG_RE.sub("", markup)).strip()
+    text = _TAG_RE.sub("", markup) if "<" in markup else markup
+    return html.unescape(text).strip() if "&" in text else text.strip()
 
 
-def _units(text: str) -> int:
+def units(text: str) -> int:
     """Length in CJK characters plus words, comparable across scripts."""
     return len(_UNIT_RE.findall(text))
 

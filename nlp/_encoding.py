@@ -32,6 +32,8 @@ _MAX_REPLACED = 0.01  # share of non-ASCII characters allowed to be undecodable
 # non-ASCII bytes, clean CJK decodings are preferred over the detector's guess.
 _SHORT = 2048
 _MIN_COMMON = 0.8
+_ASCII_BYTES = bytes(range(128))
+_NON_ASCII_RE = re.compile("[^\x00-\x7f]")
 _COMMON_ON_WEB = ("cp1252", "gb18030", "big5hkscs", "shift_jis", "euc_kr", "cp1251")
 
 
@@ -45,14 +47,13 @@ def decode_html(body: bytes, *, http_charset: str | None = None) -> Decoded:
     if not isinstance(body, (bytes, bytearray, memoryview)):
         raise TypeError(f"body must be bytes, not {type(body).__name__}")
     body = bytes(body)
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if body.startswith(bom):
-            return Decoded(body[len(bom) :].decode(encoding, "replace"), encoding, "bom")
+            return Decoded(body[len(bom) :].decode(bom_encoding, "replace"), bom_encoding, "bom")
     for label, source in ((http_charset, "http"), (_meta_charset(body), "meta")):
-        encoding = _declared(label, source)
-        text = _clean_decode(body, encoding) if encoding else None
-        if encoding and text is not None and not _utf8_mislabelled(body, encoding):
-            return Decoded(text, encoding, source)
+        declared = _declared_decoding(body, label, source)
+        if declared is not None:
+            return declared
     detected = _detect(body)
     if detected is not None:
         return Decoded(detected[1], detected[0], "detected")
@@ -69,6 +70,15 @@ def normalize_label(label: str | None) -> str | None:
     except LookupError:
         return None
     return _WIDER.get(name, name)
+
+
+def _declared_decoding(body: bytes, label: str | None, source: str) -> Decoded | None:
+    """The page as its declared charset reads it, when that reading holds up."""
+    encoding = _declared(label, source)
+    if encoding is None or _utf8_mislabelled(body, encoding):
+        return None
+    text = _clean_decode(body, encoding)
+    return Decoded(text, encoding, source) if text is not None else None
 
 
 def _declared(label: str | None, source: str) -> str | None:
@@ -94,7 +104,7 @@ def _clean_decode(body: bytes, encoding: str) -> str | None:
         text = body.decode(encoding, "replace")
     except LookupError:
         return None
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if text.count("\ufffd") > _MAX_REPLACED * non_ascii:
         return None
     return text
@@ -121,15 +131,15 @@ def _detect(body: bytes) -> tuple[str, str] | None:
         return "utf-8", body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    cjk = _best_cjk(body)
-    non_ascii = sum(1 for byte in body if byte > 127)
-    if cjk is not None and non_ascii < _SHORT:
-        return cjk
+    if len(body.translate(None, _ASCII_BYTES)) < _SHORT:
+        cjk = _best_cjk(body)
+        if cjk is not None:
+            return cjk
     encoding = _detector_guess(body)
     text = _clean_decode(body, encoding) if encoding else None
     if encoding and text is not None:
         return encoding, text
-    return cjk
+    return _best_cjk(body)
 
 
 def _detector_guess(body: bytes) -> str | None:
@@ -159,7 +169,7 @@ def _best_cjk(body: bytes) -> tuple[str, str] | None:
 def _common_share(text: str) -> float:
     """Share of non-ASCII characters that are frequent Chinese characters or punctuation."""
     common = _common_chars()
-    non_ascii = [ch for ch in text if ord(ch) > 127]
+    non_ascii = _NON_ASCII_RE.findall(text)
     if not non_ascii:
         return 0.0
     return sum(ch in common for ch in non_ascii) / len(non_ascii)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ _QUOTES = ('"', "``", "''")
 # contractions), so short pieces between Chinese words skip its two dozen regex passes.
 _SIMPLE = re.compile(r"[A-Za-z0-9\s]*")
 _WORD = re.compile(r"\S+")
+# Sentence ends Punkt may split at: one followed by a space and more text.
+_SENTENCE_END = re.compile(r"[.?!]\S*\s+\S")
+_RE_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE | re.ASCII
+Rule = tuple["re.Pattern[str]", str]
 
 
 @functools.cache
@@ -59,27 +64,82 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in _sentence_splitter().span_tokenize(text)]
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)  # names, brands and symbols recur in a corpus
+def word_spans(text: str) -> tuple[tuple[int, int], ...]:
     """``(start, end)`` of each Treebank word, sentence by sentence as ``word_tokenize`` does.
 
     The tokenizer only splits a period off the last word of its input, so it is fed one
     sentence at a time; its own ``span_tokenize`` can raise on mixed quote styles, so words
     are aligned to the text here.
     """
-    if _SIMPLE.fullmatch(text) and not _has_contraction(text):
-        return [match.span() for match in _WORD.finditer(text)]  # what NLTK would return
+    if _SIMPLE.fullmatch(text) and not is_contraction(text):
+        return tuple(match.span() for match in _WORD.finditer(text))  # what NLTK would return
     found: list[tuple[int, int]] = []
-    for start, end in sentence_spans(text):
-        words = _word_tokenizer().tokenize(text[start:end])
-        found.extend(_align(words, text, start, end))
-    return found
+    treebank = _treebank()
+    for start, end in _sentences_of(text):
+        found.extend(_align(treebank(text[start:end]), text, start, end))
+    return tuple(found)
 
 
-def _has_contraction(text: str) -> bool:
-    """Whether NLTK would split a word without punctuation, like "cannot" or "gonna"."""
+def _sentences_of(text: str) -> list[tuple[int, int]]:
+    """Punkt's sentences, skipping Punkt when no sentence can end inside ``text``."""
+    if _SENTENCE_END.search(text):
+        return sentence_spans(text)
+    stripped = text.strip()
+    start = text.find(stripped)
+    return [(start, start + len(stripped))] if stripped else []
+
+
+@functools.cache
+def _treebank() -> Callable[[str], list[str]]:
+    """``NLTKWordTokenizer.tokenize``, its rules run by the standard library's ``re``.
+
+    NLTK runs them through a ReDoS-guarded engine several times slower; the rules are NLTK's
+    own, applied in its order. Where ``re`` cannot compile one (Python 3.10 lacks possessive
+    quantifiers), NLTK's tokenizer itself is used.
+    """
     tokenizer = _word_tokenizer()
-    padded = f" {text} "  # as NLTK pads it
-    return any(p.search(padded) for p in (*tokenizer.CONTRACTIONS2, *tokenizer.CONTRACTIONS3))
+    try:
+        before = [_std(rule) for rule in _rules_before_padding(tokenizer)]
+        contractions = (*tokenizer.CONTRACTIONS2, *tokenizer.CONTRACTIONS3)
+        after = [_std(rule) for rule in tokenizer.ENDING_QUOTES]
+        after += [_std((rule, r" \1 \2 ")) for rule in contractions]
+    except re.error:
+        return tokenizer.tokenize  # type: ignore[no-any-return]
+
+    def tokenize(text: str) -> list[str]:
+        for pattern, substitution in before:
+            text = pattern.sub(substitution, text)
+        text = f" {text} "
+        for pattern, substitution in after:
+            text = pattern.sub(substitution, text)
+        return text.split()
+
+    return tokenize
+
+
+def _rules_before_padding(tokenizer: Any) -> list[tuple[Any, str]]:
+    rules = [*tokenizer.STARTING_QUOTES, *tokenizer.PUNCTUATION]
+    return [*rules, tokenizer.PARENS_BRACKETS, tokenizer.DOUBLE_DASHES]
+
+
+def _std(rule: tuple[Any, str]) -> Rule:
+    pattern, substitution = rule
+    return re.compile(pattern.pattern, pattern.flags & _RE_FLAGS), substitution
+
+
+@functools.lru_cache(maxsize=4096)
+def is_contraction(text: str) -> bool:
+    """Whether NLTK would split a word without punctuation, like "cannot" or "gonna"."""
+    return _contractions().search(f" {text} ") is not None  # padded as NLTK pads it
+
+
+@functools.cache
+def _contractions() -> re.Pattern[str]:
+    """NLTK's contraction rules as one standard-library expression (NLTK's run slower)."""
+    tokenizer = _word_tokenizer()
+    rules = (*tokenizer.CONTRACTIONS2, *tokenizer.CONTRACTIONS3)
+    return re.compile("|".join(rule.pattern.removeprefix("(?i)") for rule in rules), re.IGNORECASE)
 
 
 def _align(words: list[str], text: str, start: int, end: int) -> list[tuple[int, int]]:

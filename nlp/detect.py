@@ -1,8 +1,10 @@
-"""Language identification from the scripts a text is written in."""
+"""Language identification: scripts for zh, ja, ko and en; py3langid's shipped model otherwise."""
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 from nlp.errors import require_str
 
@@ -31,14 +33,18 @@ _MIN_WEIGHT = 3  # letters, a CJK character counting as two
 _MIN_KANA_SHARE = 0.05  # of Han + kana: Japanese writes particles and endings in kana
 _MIN_WORDS_TO_REJECT_ENGLISH = 12
 _MIN_ENGLISH_SHARE = 0.05
+_MIN_MODEL_LETTERS = 8  # below this the model guesses
+_MIN_MODEL_PROBABILITY = 0.5
 
 
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of ``text``'s language, or ``"und"`` when unsure.
 
-    Scripts decide: Han alone is ``zh``, with kana ``ja``, Hangul ``ko``; Latin letters are
-    ``en`` unless a longer text has almost none of the commonest English words. Other scripts
-    and texts under three letters (a CJK character counts as two) are ``"und"``.
+    Scripts decide first: Han alone is ``zh``, with kana ``ja`` (kanji do not make Japanese
+    Chinese), Hangul ``ko``; Latin letters are ``en`` when the text is short or uses the
+    commonest English words. Anything else with at least eight letters goes to py3langid's
+    model, which must be at least 50% sure. Texts under three letters (a CJK character
+    counting as two) are ``"und"``.
     """
     require_str(text)
     han, kana, hangul = (len(p.findall(text)) for p in (_HAN, _KANA, _HANGUL))
@@ -50,14 +56,37 @@ def detect_language(text: str) -> str:
         if hangul > han + kana:
             return "ko"
         return "ja" if kana >= _MIN_KANA_SHARE * (han + kana) else "zh"
-    if 2 * len(_LATIN.findall(text)) > other:
-        return "en" if _looks_english(text) else "und"
-    return "und"
+    english = _english_words(text) if 2 * len(_LATIN.findall(text)) > other else None
+    if english:  # mostly common English words
+        return "en"
+    guess = _by_model(text, _MIN_MODEL_PROBABILITY) if other >= _MIN_MODEL_LETTERS else "und"
+    if english is None and guess == "und" and text.isascii():
+        return "en"  # a short ASCII phrase without function words: "iPhone 15 Pro Max"
+    return guess
 
 
-def _looks_english(text: str) -> bool:
+def _english_words(text: str) -> bool | None:
+    """Whether enough of the words are the commonest English ones; ``None``: too few words."""
     words = _ASCII_WORD.findall(text.lower())
-    if len(words) < _MIN_WORDS_TO_REJECT_ENGLISH:
-        return True
     markers = sum(word in _ENGLISH_MARKERS for word in words)
+    if len(words) < _MIN_WORDS_TO_REJECT_ENGLISH and not markers:
+        return None
     return markers >= _MIN_ENGLISH_SHARE * len(words)
+
+
+def _by_model(text: str, threshold: float) -> str:
+    lang, probability = _identifier().classify(text)
+    if probability < threshold or not re.fullmatch("[a-z]{2}", lang):
+        return "und"
+    return str(lang)
+
+
+@functools.cache
+def _identifier() -> Any:
+    """py3langid's model with probabilities (loading takes about a second)."""
+    from py3langid.langid import (  # type: ignore[import-untyped]
+        MODEL_FILE,
+        LanguageIdentifier,
+    )
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -1,87 +1,117 @@
-"""Main text and metadata of HTML pages."""
+"""Main text and metadata of HTML pages.
+
+A fast pass (resiliparse's main-content blocks, then text density, see
+:mod:`nlp._boilerplate`) decides most pages. Where it is unsure, because little
+prose was found or a second large block of prose was left out, trafilatura
+reads the page more carefully.
+"""
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 import re
 from importlib.metadata import version
+from urllib.parse import urljoin
 
-import lxml.etree
-import lxml.html
-import trafilatura
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
 
+from nlp._boilerplate import Selection, select_main_text
+from nlp._byline import drop_bylines
 from nlp._encoding import decode_html
+from nlp._metadata import read_metadata
 from nlp.types import Extracted
 
 __all__ = ["EXTRACTOR_VERSION", "decode_html", "extract_html"]
 
 logger = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = f"yuliao-extract/1+trafilatura-{version('trafilatura')}"
+EXTRACTOR_VERSION = (
+    f"yuliao-extract/2+resiliparse-{version('resiliparse')}+trafilatura-{version('trafilatura')}"
+)
 
-_DROP_TAGS = (
-    "script", "style", "noscript", "template", "iframe", "svg", "canvas", "form", "button",
-    "select", "nav", "header", "footer", "aside", "menu",
-)  # fmt: skip
-_BLOCK_TAGS = frozenset(
-    "address article blockquote body br dd div dl dt fieldset figcaption figure h1 h2 h3 h4 h5 "
-    "h6 hr li main ol p pre section table td th tr ul".split()
+_JUNK_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")  # controls, C1, U+FFFD
+_SPACE_RE = re.compile(r"[ \t\u00a0\u3000]+")  # \r, \f and \v break lines
+_MIN_SURE_CONTENT = 50  # units of prose below which the fast pass asks trafilatura
+_MAX_LEFT_OUT = 0.25  # share of prose outside the chosen run that makes it unsure
+# Resiliparse's main-content pass takes time quadratic in nesting depth (seconds at a depth
+# of 10,000), so deeply nested pages get plain text. Pages with few tags cannot be that deep.
+_NESTING = (
+    "a|article|b|blockquote|center|dd|div|dl|em|font|form|i|li|ol|section|span|strong|table"
+    "|tbody|td|tr|ul"
 )
-_JUNK_CHARS = frozenset(
-    [chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"]
-    + [chr(c) for c in range(0x7F, 0xA0)]
-    + ["\ufffd"]
+_NESTING_RE = re.compile(  # lower or upper case: twice as fast as IGNORECASE
+    rf"<(/?)(?:{_NESTING}|{_NESTING.upper()})\b"
 )
-_SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_MAX_DEPTH = 1000
+_FEW_TAGS = 2000
 
 
 def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
-    """The main text of a page, one paragraph per line, with its metadata.
+    """Return the main text of a page, one paragraph per line, with its metadata.
 
     Returns None when the page has no main text (empty, boilerplate only, not HTML).
     Never raises on malformed input.
     """
-    tree = _parse(html)
-    if tree is None:
+    if not html or html.isspace() or _is_binary(html):
         return None
-    lang_hint = _lang_hint(tree)
-    canonical = _canonical_url(tree)
-    doc = _trafilatura(tree, url)
-    text = _lines(doc.text) if doc is not None and doc.text else ""
+    try:
+        tree = HTMLTree.parse(html)
+    except UnicodeEncodeError:  # lone surrogates from lenient decoding
+        html = html.encode("utf-8", "replace").decode("utf-8")
+        tree = HTMLTree.parse(html)
+    if _is_deep(html):
+        text = extract_plain_text(tree, main_content=False, list_bullets=False, alt_texts=False)
+    else:
+        selection = select_main_text(tree)
+        text = (_careful(html, url) if _unsure(selection) else None) or selection.text
+    text = _lines(text)
     if not text:
-        text = _fallback_text(tree)
+        return None
+    meta = read_metadata(tree, html, text)  # bylines in the text are read, then dropped
+    text = drop_bylines(text)
     if not text:
         return None
     return Extracted(
         text=text,
-        title=_attr(doc, "title") or _title(tree),
-        author=_attr(doc, "author"),
-        published=_attr(doc, "date"),
-        sitename=_attr(doc, "sitename"),
-        lang_hint=lang_hint,
-        canonical_url=canonical,
+        title=meta.title,
+        author=meta.author,
+        published=meta.published,
+        sitename=meta.sitename,
+        lang_hint=meta.lang_hint,
+        canonical_url=urljoin(url, meta.canonical_url)
+        if url and meta.canonical_url
+        else meta.canonical_url,
     )
 
 
-def _parse(html: str) -> lxml.html.HtmlElement | None:
-    """An lxml tree of the page, or None for input that holds no markup or text."""
-    if not html or html.isspace() or _is_binary(html):
-        return None
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-    try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
-    except (lxml.etree.ParserError, ValueError):
-        return None
-    return tree if isinstance(tree, lxml.html.HtmlElement) else None
-
-
 def _is_binary(html: str) -> bool:
-    """True for bytes that were never text: many control or replacement characters."""
+    """Tell bytes that were never text: many control or replacement characters."""
     sample = html[:4096]
-    junk = sum(1 for ch in sample if ch in _JUNK_CHARS)
-    return junk > 0.05 * len(sample)
+    return len(_JUNK_RE.findall(sample)) > 0.05 * len(sample)
+
+
+def _is_deep(html: str) -> bool:
+    """Tell whether open tags nest deeper than the main-content pass can afford."""
+    if html.count("<") < _FEW_TAGS:
+        return False
+    depth = 0
+    for closing in _NESTING_RE.findall(html):
+        depth = max(depth - 1, 0) if closing else depth + 1
+        if depth > _MAX_DEPTH:
+            return True
+    return False
+
+
+def _unsure(selection: Selection) -> bool:
+    """Little prose, or much prose left out: the page needs a structure-aware reading."""
+    if not selection.content_in:
+        return False  # no prose at all: nothing a careful pass would add
+    return (
+        selection.content_in < _MIN_SURE_CONTENT
+        or selection.content_out > _MAX_LEFT_OUT * selection.content_in
+    )
 
 
 @functools.cache
@@ -92,74 +122,22 @@ def _quiet_trafilatura() -> None:
         logging.getLogger(name).addHandler(logging.NullHandler())
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str | None) -> trafilatura.settings.Document:
-    """Trafilatura's reading of a copy of the tree (it prunes what it is given)."""
+def _careful(html: str, url: str | None) -> str | None:
+    """Trafilatura's text of the page (imported here: it takes a fifth of a second)."""
+    import trafilatura
+
     _quiet_trafilatura()
     try:
-        return trafilatura.bare_extraction(
-            copy.deepcopy(tree),
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
+        text: str | None = trafilatura.extract(
+            html, url=url, favor_recall=True, include_comments=False, include_tables=True
         )
-    except (ValueError, TypeError, RecursionError, lxml.etree.LxmlError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         logger.debug("trafilatura failed on %s: %s", url, exc)
         return None
-
-
-def _attr(doc: object, name: str) -> str | None:
-    value = getattr(doc, name, None)
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _lang_hint(tree: lxml.html.HtmlElement) -> str | None:
-    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-    return lang.strip() or None if lang else None
-
-
-def _canonical_url(tree: lxml.html.HtmlElement) -> str | None:
-    for link in tree.iter("link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = (link.get("href") or "").strip()
-        if "canonical" in rel and href:
-            return href
-    return None
-
-
-def _title(tree: lxml.html.HtmlElement) -> str | None:
-    node = tree.find(".//title")
-    return _SPACE_RE.sub(" ", node.text_content()).strip() or None if node is not None else None
-
-
-def _fallback_text(tree: lxml.html.HtmlElement) -> str:
-    """Block text of <article>, <main> or <body> without navigation and scripts."""
-    root = next((el for tag in ("article", "main", "body") for el in tree.iter(tag)), tree)
-    for tag in _DROP_TAGS:
-        for el in list(root.iter(tag)):
-            if el is not root:
-                el.drop_tree()
-    return _lines("".join(_block_pieces(root)))
-
-
-def _block_pieces(root: lxml.html.HtmlElement) -> list[str]:
-    """Text of the subtree with a newline at every block boundary (iterative: deep trees)."""
-    pieces: list[str] = []
-    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(el.tag, str):
-            continue
-        block = el.tag in _BLOCK_TAGS
-        if event == "start":
-            pieces.append("\n" if block else "")
-            pieces.append(el.text or "")
-        else:
-            pieces.append("\n" if block else "")
-            if el is not root:
-                pieces.append(el.tail or "")
-    return pieces
+    return text
 
 
 def _lines(text: str) -> str:
     """One paragraph per line: whitespace collapsed, empty lines dropped."""
-    lines = (_SPACE_RE.sub(" ", line).strip() for line in text.splitlines())
+    lines = (line.strip() for line in _SPACE_RE.sub(" ", text).splitlines())
     return "\n".join(line for line in lines if line)

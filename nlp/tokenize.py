@@ -1,37 +1,52 @@
-"""Word segmentation and script-aware tokenization with offsets into the source text."""
+"""Word segmentation and script-aware tokenization with offsets into the source text.
+
+Tokenizing a Chinese page is mostly segmenting it, so the fast path hands the whole text to
+the segmenter in one call, with everything that is neither Han nor simple Chinese punctuation
+blanked out (same length, so offsets are cumulative word lengths). The blanked stretches
+(Latin, digits, URLs, emoji, ...) go through the rules in :mod:`nlp._marks` and NLTK.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import re
-import unicodedata
 from collections.abc import Iterator
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, not_
 
-from nlp import _jieba, _nltk
+from nlp import _jieba, _marks, _nltk, dictionary
 from nlp._jieba import Mode
 from nlp.detect import HAN
 from nlp.errors import require_str
 from nlp.stopwords import stopwords
 from nlp.types import Token, TokenKind
 
-Span = tuple[int, int, TokenKind]
-
+# Punctuation that is always a token by itself: the segmenter emits it as one, with the Han
+# text around it. Repeats (…… ——) and the apostrophe of "don’t" take the slow path.
+MARKS = "，。、；：？！“”‘（）《》〈〉「」『』【】〔〕〖〗·・…—～｜"
+# A word NLTK's Treebank rules leave whole (a percent sign after it aside): letters and digits,
+# joined by - _ . / or, between digits, by , and : (COVID-19, x86_64, 3.14, 1,000, 12:30).
+_WHOLE = r"(?!www\.)[A-Za-z0-9]+(?:(?:[-_./]|(?<=[0-9])[,:](?=[0-9]))[A-Za-z0-9]+)*"
+# What is blanked out for the segmenter: such a word alone between spaces, Han or marks (most
+# of them, handled here at once), else a stretch without Han and marks, or a repeated mark.
+_OTHER = re.compile(
+    rf"(?P<whole>{_WHOLE})(?P<percent>%)?(?![^{HAN}{MARKS}\s])"
+    rf"|[^{HAN}{MARKS}\s](?:[^{HAN}{MARKS}]*[^{HAN}{MARKS}\s])?"
+    rf"|(?P<mark>[{MARKS}])(?P=mark)+"
+)
+_HAN_RUN_OR_MARK = re.compile(f"[{HAN}]+|[{MARKS}]")
 _URL_CHAR = r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]"
-_PIECE = re.compile(
+_LINK = re.compile(
     rf"(?P<url>\b(?:(?:https?|ftp)://|www\.){_URL_CHAR}+)"
-    r"|(?P<email>(?<![\w.%+\-])[\w.%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
-    rf"|(?P<han>[{HAN}]+)",
+    r"|(?P<email>(?<![\w.%+\-])[\w.%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
     re.ASCII,  # \w and \b in ASCII: an address next to Chinese text must not swallow it
 )
 _URL_TAIL = ".,;:!?'\"]"  # sentence punctuation after a URL belongs to the sentence
-# What the Treebank tokenizer handles by itself: printable ASCII and ordinary whitespace.
-_NOT_PLAIN = re.compile(r"[^\t\n\r\x20-\x7e]")
-_NUMBER = re.compile(r"[+\-]?(?:\d+(?:[.,:/]\d+)*|[.,]\d+)")
-_IN_WORD_APOSTROPHE = "\u2019"  # don’t
-# Same length, so offsets hold: NLTK then splits "don’t" like "don't" (do, n’t).
-_APOSTROPHES = str.maketrans({_IN_WORD_APOSTROPHE: "'"})
-_ZWJ = "\u200d"
-_REGIONAL_INDICATORS = ("\U0001f1e6", "\U0001f1ff")  # pairs of them are flags
-_MODIFIERS = ("\U0001f3fb", "\U0001f3ff")  # skin tones
+_LETTER = re.compile("[A-Za-z]")
+_START = attrgetter("start")
+_new_token = tuple.__new__  # builds a Token from a (text, start, end, kind) tuple, in C
 
 
 def segment(text: str, *, mode: Mode = "accurate", hmm: bool = True) -> list[str]:
@@ -43,7 +58,7 @@ def segment(text: str, *, mode: Mode = "accurate", hmm: bool = True) -> list[str
             (``jieba.lcut(cut_all=True)``: every dictionary word; ``hmm`` does not apply).
         hmm: let jieba's HMM join characters the dictionary does not know into words.
     """
-    return _jieba.cut(require_str(text), mode, hmm)
+    return dictionary.cut(require_str(text), mode, hmm)
 
 
 def tokenize(
@@ -55,7 +70,7 @@ def tokenize(
     drop_punct: bool = False,
     drop_stopwords: bool = False,
 ) -> list[Token]:
-    """Split ``text`` into tokens whose offsets point into ``text``.
+    """Split ``text`` into tokens whose offsets point into ``text``, in order of their start.
 
     Runs of Han characters go through :func:`segment` (with ``mode``; ``"search"`` and
     ``"full"`` give overlapping tokens), everything else through NLTK's Treebank word
@@ -71,46 +86,124 @@ def tokenize(
     require_str(text)
     _jieba.check_mode(mode)
     stop = _stopword_set(lang) if drop_stopwords else frozenset()
-    tokens = []
-    for start, end, kind in _spans(text, mode):
-        word = text[start:end]
-        if drop_punct and kind in ("punct", "symbol"):
-            continue
-        if stop and _stop_key(word) in stop:
-            continue
-        tokens.append(Token(word.lower() if lower else word, start, end, kind))
+    with _collector_paused():
+        masked, others = _blank_others(text, lower)
+        tokens = _han_tokens(masked, mode)
+        tokens += others
+        tokens.sort(key=_START)
+    if drop_punct:
+        tokens = [t for t in tokens if t.kind != "punct" and t.kind != "symbol"]
+    if stop:
+        tokens = [t for t in tokens if _marks.stop_key(t.text) not in stop]
     return tokens
 
 
 def tokenizer_version(*, hmm: bool = True) -> str:
-    """Identify what produced a token stream: backends, versions, options and dictionary."""
-    return f"{_jieba.version()}+{_nltk.version()};hmm={int(hmm)};dict={_jieba.dictionary_id()}"
+    """Identify what produced a token stream: backends, versions, options and dictionaries."""
+    segmenter, _, hashes = dictionary.version().partition(";")
+    return f"{segmenter}+{_nltk.version()};hmm={int(hmm)};{hashes}"
 
 
 def _stopword_set(lang: str | None) -> frozenset[str]:
     return stopwords(lang) if lang is not None else stopwords("zh") | stopwords("en")
 
 
-def _stop_key(word: str) -> str:
-    return word.lower().translate(_APOSTROPHES)
-
-
-def _spans(text: str, mode: Mode) -> Iterator[Span]:
-    """Every token of ``text`` in order: URLs, e-mails and Han runs first, the rest between."""
+def _blank_others(text: str, lower: bool) -> tuple[str, list[Token]]:
+    """``text`` with all but Han, marks and whitespace blanked, and the blanked part's tokens."""
+    parts: list[str] = []
+    others: list[Token] = []
     done = 0
-    for match in _PIECE.finditer(text):
-        yield from _other_spans(text, done, match.start())
+    for match in _OTHER.finditer(text):
         start, end = match.span()
-        if match.lastgroup == "han":
-            words = _jieba.spans(text[start:end], mode, hmm=True)
-            yield from ((start + s, start + e, "word") for _, s, e in words)
-        elif match.lastgroup == "url":
-            end = _trim_url(text, start, end)
-            yield start, end, "url"
-        else:
-            yield start, end, "email"
+        parts += (text[done:start], " " * (end - start))
         done = end
-    yield from _other_spans(text, done, len(text))
+        whole = match["whole"]
+        if whole and not (_LETTER.search(whole) and _nltk.is_contraction(whole)):
+            kind: TokenKind = "number" if _marks.is_number(whole) else "word"
+            others.append(Token(whole.lower() if lower else whole, start, start + len(whole), kind))
+            if match["percent"]:
+                others.append(Token("%", end - 1, end, "punct"))
+            continue
+        for s, e, kind in _stretch_spans(text, start, end):
+            word = text[s:e]
+            others.append(Token(word.lower() if lower else word, s, e, kind))
+    if not done:
+        return text, others
+    parts.append(text[done:])
+    return "".join(parts), others
+
+
+def _han_tokens(masked: str, mode: Mode) -> list[Token]:
+    """Tokens of the Han text and marks left in ``masked`` (everything else is spaces)."""
+    if mode == "full":
+        return list(_full_tokens(masked))
+    words = dictionary.cut(masked, "accurate", True)
+    ends = list(accumulate(map(len, words)))
+    kinds = map(_mark_kinds().get, words, repeat("word"))
+    spans = zip(words, [0, *ends], ends, kinds, strict=False)  # [0, *ends] is one longer
+    rows = compress(spans, map(not_, map(str.isspace, words)))
+    tokens: list[Token] = list(map(_new_token, repeat(Token), rows))
+    return tokens if mode == "accurate" else list(_with_grams(tokens))
+
+
+def _with_grams(tokens: list[Token]) -> Iterator[Token]:
+    """Each word's dictionary 2- and 3-grams before it, as ``jieba.lcut_for_search`` has them."""
+    is_word = dictionary.word_test()
+    for token in tokens:
+        if len(token.text) > 2:
+            for at, gram in _jieba.grams(token.text, is_word):
+                yield Token(gram, token.start + at, token.start + at + len(gram))
+        yield token
+
+
+def _full_tokens(masked: str) -> Iterator[Token]:
+    """Full mode, one Han run at a time: its words overlap, so offsets are found, not summed."""
+    for match in _HAN_RUN_OR_MARK.finditer(masked):
+        run, start = match.group(), match.start()
+        kind = _mark_kinds().get(run)
+        if kind:
+            yield Token(run, start, start + 1, kind)
+            continue
+        at = 0
+        for word in dictionary.cut(run, "full", True):
+            if word and not word.isspace():
+                at = run.find(word, at)
+                yield Token(word, start + at, start + at + len(word))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while a text's tokens are built.
+
+    Tokens are tuples the collector keeps tracking (it stops tracking only plain tuples), so
+    building 100,000 of them sets off full collections that take longer than segmenting.
+    Nothing built here holds a cycle; the collector catches up once, afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@functools.cache
+def _mark_kinds() -> dict[str, TokenKind]:
+    return {mark: _marks.kind(mark) for mark in MARKS}
+
+
+def _stretch_spans(text: str, start: int, end: int) -> Iterator[_marks.Span]:
+    """Tokens of a blanked stretch: URLs and e-mails whole, the rest by :mod:`nlp._marks`."""
+    done = start
+    for match in _LINK.finditer(text, start, end):
+        yield from _marks.spans(text, done, match.start())
+        link_start, link_end = match.span()
+        if match.lastgroup == "url":
+            link_end = _trim_url(text, link_start, link_end)
+        yield link_start, link_end, "url" if match.lastgroup == "url" else "email"
+        done = link_end
+    yield from _marks.spans(text, done, end)
 
 
 def _trim_url(text: str, start: int, end: int) -> int:
@@ -122,94 +215,3 @@ def _trim_url(text: str, start: int, end: int) -> int:
             break
         end -= 1
     return end
-
-
-def _other_spans(text: str, start: int, end: int) -> Iterator[Span]:
-    """Tokens of a stretch without Han, URLs or e-mails."""
-    for piece_start, piece_end, is_mark in _pieces(text, start, end):
-        if is_mark:
-            yield piece_start, piece_end, _kind(text[piece_start:piece_end])
-        elif not text[piece_start:piece_end].isspace():
-            plain = text[piece_start:piece_end].translate(_APOSTROPHES)
-            for s, e in _nltk.word_spans(plain):
-                yield (
-                    piece_start + s,
-                    piece_start + e,
-                    _kind(text[piece_start + s : piece_start + e]),
-                )
-
-
-def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
-    """Cut out what NLTK would glue to words: wide punctuation, symbols, emoji, controls.
-
-    Yields ``(start, end, is_mark)``: a mark is one token (a punctuation or symbol cluster);
-    other pieces are plain text for NLTK. Control and format characters separate pieces
-    and belong to none.
-    """
-    run = at = start
-    while match := _NOT_PLAIN.search(text, at, end):
-        at = match.start()
-        role = _role(text, at)
-        if role == "text":
-            at += 1
-            continue
-        if run < at:
-            yield run, at, False
-        if role == "mark":
-            stop = _cluster_end(text, at, end)
-            yield at, stop, True
-        else:
-            stop = at + 1
-        run = at = stop
-    if run < end:
-        yield run, end, False
-
-
-def _role(text: str, at: int) -> str:
-    """``"mark"``, ``"separator"`` or ``"text"`` for the non-ASCII or control character at ``at``."""
-    char = text[at]
-    category = unicodedata.category(char)
-    if char.isspace():
-        return "text"
-    if category in ("Cc", "Cf", "Cs"):
-        return "separator"
-    if category[0] not in "PS":
-        return "text"
-    if char != _IN_WORD_APOSTROPHE or not 0 < at < len(text) - 1:
-        return "mark"
-    return "text" if text[at - 1].isalpha() and text[at + 1].isalpha() else "mark"
-
-
-def _cluster_end(text: str, at: int, end: int) -> int:
-    """End of the mark at ``at``: repeats (…… ——), combining marks, emoji sequences."""
-    first, stop = text[at], at + 1
-    if unicodedata.category(first).startswith("P"):
-        while stop < end and text[stop] == first:
-            stop += 1
-    elif _is_between(first, _REGIONAL_INDICATORS) and stop < end:
-        stop += _is_between(text[stop], _REGIONAL_INDICATORS)
-    while stop < end:
-        char = text[stop]
-        if unicodedata.category(char) in ("Mn", "Me") or _is_between(char, _MODIFIERS):
-            stop += 1
-        elif char == _ZWJ and stop + 1 < end and unicodedata.category(text[stop + 1]) == "So":
-            stop += 2
-        else:
-            break
-    return stop
-
-
-def _is_between(char: str, bounds: tuple[str, str]) -> bool:
-    return bounds[0] <= char <= bounds[1]
-
-
-def _kind(word: str) -> TokenKind:
-    if _NUMBER.fullmatch(word):
-        return "number"
-    categories = {unicodedata.category(c) for c in word}
-    classes = {c[0] for c in categories if c[0] != "M" and c != "Cf"}  # accents, emoji joiners
-    if classes <= {"P"}:
-        return "punct"
-    if classes <= {"P", "S"}:
-        return "symbol"
-    return "word"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from .corpus import Corpus
+from .corpus import Corpus, upgrade
 from .engine import resolve_db_url
 from .errors import (
     CorpusNotFound,
@@ -14,7 +14,7 @@ from .errors import (
     SchemaVersionMismatch,
     StorageError,
 )
-from .types import Document, GroupStats, Hit, NewDocument, Stats
+from .types import Document, GroupStats, Hit, Line, NewDocument, Page, Stats
 
 __all__ = [
     "Corpus",
@@ -25,11 +25,14 @@ __all__ = [
     "GroupStats",
     "Hit",
     "InvalidQuery",
+    "Line",
     "NewDocument",
+    "Page",
     "SchemaVersionMismatch",
     "Stats",
     "StorageError",
     "resolve_db_url",
+    "upgrade",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, exc
+from sqlalchemy import URL, Connection, Engine, Table, create_engine, event, exc, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .errors import CorpusNotFound, DatabaseError, StorageError
 
@@ -35,6 +36,7 @@ _PRAGMAS = (
     # lose the last commits but never corrupts the file.
     "PRAGMA synchronous = NORMAL",
     "PRAGMA journal_size_limit = 67108864",  # truncate the WAL to 64 MiB after a checkpoint
+    "PRAGMA cache_size = -32768",  # 32 MiB of pages: index updates stay in memory at 100k docs
 )
 
 _MESSAGES = (  # sqlite3 error text → one line for the user; {where} is the database
@@ -47,7 +49,15 @@ _MESSAGES = (  # sqlite3 error text → one line for the user; {where} is the da
     ("readonly database", "{where} is read-only"),
     ("malformed", "{where} is damaged (database disk image is malformed)"),
     ("database or disk is full", "database or disk is full while writing {where}"),
+    (
+        "Connection refused",
+        "cannot connect to {where}: connection refused (is the server running?)",
+    ),
+    ("password authentication failed", "cannot connect to {where}: password authentication failed"),
+    ("read-only transaction", "{where} is read-only"),
 )
+SUPPORTED = ("sqlite", "postgresql")
+_CONNECT_TIMEOUT_S = 10
 
 
 def resolve_db_url(url: str | None) -> str:
@@ -69,15 +79,32 @@ def make_engine(url: str) -> Engine:
     only when it becomes a corpus (see :func:`enable_wal`), never when it is merely opened.
     """
     try:
-        engine = create_engine(url)
+        parsed = make_url(url)
     except exc.ArgumentError as error:  # the message never repeats the URL: it may hold a password
         raise StorageError(f"invalid database URL: {error}") from error
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise StorageError(
+            f"unsupported database {display_name(parsed)}: use sqlite:/// or postgresql+psycopg://"
+        )
+    try:
+        engine = create_engine(parsed, **_engine_options(parsed))
     except ImportError as error:
         raise StorageError(f"database driver not installed: {error.name}") from error
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT for ``table`` that supports ``ON CONFLICT`` on ``dialect``."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _engine_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "postgresql":
+        return {"connect_args": {"connect_timeout": _CONNECT_TIMEOUT_S}}
+    return {}
 
 
 def writer(engine: Engine) -> Engine:

@@ -12,16 +12,20 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
+    SmallInteger,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
-"""Stored in ``meta`` under ``schema_version``; bumped by every migration."""
+SCHEMA_REVISIONS = ("0001",)
+"""The Alembic revisions in ``storage/migrations``, oldest first; this code needs the last."""
 
 _2_63 = 1 << 63
 _2_64 = 1 << 64
@@ -110,21 +114,76 @@ class DocumentRow(Base):
     title: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
     lang: Mapped[str] = mapped_column(String(16), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    # tokens before text: SQLite stores a row's columns in order, so reading the token stream
+    # (freq, export txt) does not page through the text first
     tokens: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
     n_chars: Mapped[int] = mapped_column(Integer)
     n_tokens: Mapped[int] = mapped_column(Integer)
     n_sentences: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     simhash: Mapped[int] = mapped_column(BigInteger)  # signed; see to_signed64
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     encoding: Mapped[str | None] = mapped_column(String(64))
     encoding_source: Mapped[str | None] = mapped_column(String(32))
     tokenizer: Mapped[str | None] = mapped_column(String(200))
     extractor: Mapped[str | None] = mapped_column(String(200))
 
 
+class FrontierRow(Base):
+    """A URL a crawl has discovered and how far it got: the record a crawl resumes from."""
+
+    __tablename__ = "frontier"
+    __table_args__ = (
+        UniqueConstraint("crawl_id", "url_fingerprint", name="uq_frontier_url"),
+        Index("ix_frontier_status", "crawl_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id"))
+    url: Mapped[str] = mapped_column(Text)
+    url_fingerprint: Mapped[str] = mapped_column(String(40))  # hex digest of the canonical URL
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # pending, done, failed, skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PageRow(Base):
+    """The raw response behind a document, compressed, so reprocessing needs no refetch."""
+
+    __tablename__ = "pages"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed response body
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SimhashBandRow(Base):
+    """One 16-bit band of a document's SimHash: near duplicates share at least one band.
+
+    Two fingerprints at most 3 bits apart agree on at least one of four bands, so an index
+    lookup per band finds every candidate without scanning the table.
+    """
+
+    __tablename__ = "simhash_bands"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 # Core views of the same tables, for statements that need no ORM objects.
 meta_table: Table = Base.metadata.tables[MetaRow.__tablename__]
 crawls_table: Table = Base.metadata.tables[CrawlRow.__tablename__]
 documents_table: Table = Base.metadata.tables[DocumentRow.__tablename__]
+frontier_table: Table = Base.metadata.tables[FrontierRow.__tablename__]
+pages_table: Table = Base.metadata.tables[PageRow.__tablename__]
+bands_table: Table = Base.metadata.tables[SimhashBandRow.__tablename__]

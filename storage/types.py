@@ -11,6 +11,8 @@ class NewDocument:
     """A document as the pipeline hands it to :meth:`Corpus.upsert_many`.
 
     ``tokens`` is the space-joined token stream that search, frequencies and KWIC read.
+    ``body`` and ``headers`` are the raw response, kept (compressed) in ``pages`` so that the
+    text can be extracted again without fetching; ``None`` keeps no page.
     """
 
     url: str
@@ -34,6 +36,8 @@ class NewDocument:
     encoding_source: str | None = None
     tokenizer: str | None = None
     extractor: str | None = None
+    body: bytes | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,27 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """The raw response a document was extracted from."""
+
+    document_id: int
+    body: bytes
+    headers: dict[str, str]
+    fetched_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One concordance line: ``left`` and ``right`` are the context around ``word``."""
+
+    document_id: int
+    url: str
+    left: str
+    word: str
+    right: str
+
+
+@dataclass(frozen=True, slots=True)
 class GroupStats:
     """Counts for one language or one domain."""
 
@@ -89,12 +114,18 @@ class GroupStats:
 
 @dataclass(frozen=True, slots=True)
 class Stats:
-    """Corpus overview."""
+    """Corpus overview: totals count duplicates too, the groups do not.
+
+    ``duplicate_rate`` is ``duplicates / documents`` (0 when empty); ``db_bytes`` is the size
+    of the database on disk (SQLite file with its WAL, or PostgreSQL's database size).
+    """
 
     documents: int
     tokens: int
     chars: int
     duplicates: int
+    duplicate_rate: float
     crawls: int
+    db_bytes: int
     by_lang: list[GroupStats] = field(default_factory=list)
     by_domain: list[GroupStats] = field(default_factory=list)

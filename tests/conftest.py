@@ -14,6 +14,13 @@ import pytest
 
 from tests.siteserver import SiteServer
 
+pytest_plugins: list[str] = [
+    "tests.db_fixtures",
+    "tests.web_fixtures",
+    "tests.crawl_fixtures",
+    "tests.nlp_fixtures",
+]  # fixture modules of each area, e.g. "tests.databases"
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "examples" / "site"
 

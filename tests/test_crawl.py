@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import jieba
@@ -128,7 +129,7 @@ def test_show_and_stats_commands(crawled: CrawlRun, site_server: SiteServer) -> 
     url = site_server.url("/zh/nlp.html")
     proc = yuliao("--db", crawled.db, "show", url, "--tokens")
     assert proc.returncode == 0, proc.stderr
-    assert f"url:         {url}" in proc.stdout
+    assert re.search(rf"^url:\s+{re.escape(url)}$", proc.stdout, re.MULTILINE), proc.stdout
     assert "自然语言 处理" in proc.stdout
     proc = yuliao("--db", crawled.db, "stats", "--format", "json")
     assert proc.returncode == 0, proc.stderr

@@ -123,7 +123,8 @@ def test_analyze_mixed_page() -> None:
     assert (result.n_chars, result.n_sentences) == (len(result.text), 4)
     assert result.content_hash == hashlib.sha256(result.text.encode()).hexdigest()
     assert result.fingerprint == analyze(text.replace("\n\n\n", "\n")).fingerprint
-    assert re.fullmatch(r"jieba-[\d.]+\+nltk-[\d.]+;hmm=1;dict=[0-9a-f]{8}", result.tokenizer)
+    version = r"jieba-[\d.]+(\+rjieba-[\d.]+)?\+nltk-[\d.]+;hmm=1;dict=[0-9a-f]{8};user=none"
+    assert re.fullmatch(version, result.tokenizer)
 
 
 def test_analyze_language() -> None:
@@ -160,7 +161,8 @@ def test_import_is_fast_and_light() -> None:
     code = (
         "import sys, time\n"
         "t = time.perf_counter(); import nlp; elapsed = time.perf_counter() - t\n"
-        "heavy = {'jieba', 'nltk', 'scrapy', 'sqlalchemy', 'trafilatura', 'opencc'}\n"
+        "heavy = {'jieba', 'rjieba', 'nltk', 'scrapy', 'sqlalchemy', 'trafilatura', 'opencc',\n"
+        "    'py3langid', 'numpy'}\n"
         "print(elapsed, sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
     )
     proc = subprocess.run(

@@ -4,6 +4,8 @@ import codecs
 import gzip
 import importlib.util
 import os
+import time
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -100,6 +102,12 @@ def test_decode_short_undeclared_big5() -> None:
     assert decoded.source == "detected"
 
 
+def test_decode_long_undeclared_gbk() -> None:
+    text = "<p>" + "北京是中华人民共和国的首都，也是全国的政治、文化和国际交往中心。" * 100 + "</p>"
+    decoded = decode_html(text.encode("gbk"))
+    assert (decoded.text, decoded.encoding, decoded.source) == (text, "gb18030", "detected")
+
+
 def test_decode_latin1_page_is_not_read_as_chinese() -> None:
     body = "<p>Café crème, naïve façade, déjà vu à Zürich.</p>".encode("latin-1")
     assert decode_html(body).text == "<p>Café crème, naïve façade, déjà vu à Zürich.</p>"
@@ -127,6 +135,24 @@ def test_extract_drops_boilerplate() -> None:
         assert boilerplate not in extracted.text
 
 
+def test_extract_stops_at_related_section_and_drops_notices() -> None:
+    paragraphs = "".join(
+        f"<p>The council met for the {n} time on Tuesday to discuss the old bridge, which has "
+        f"stood over the river since 1890, and voted to rebuild it before winter.</p>"
+        for n in ("first", "second", "third", "fourth")
+    )
+    html = f"""<html><body><div class="story">{paragraphs}
+    <p>This website uses cookies to improve your experience.</p>
+    <h3>Related articles</h3>
+    <p>Another town also voted, after a long and heated debate, to close its ferry service.</p>
+    </div></body></html>"""
+    extracted = extract_html(html)
+    assert extracted is not None
+    assert extracted.text.count("The council met") == 4
+    assert "cookies" not in extracted.text
+    assert "ferry" not in extracted.text
+
+
 def test_extract_paragraphs_are_lines() -> None:
     extracted = extract_html(page_zh())
     assert extracted is not None
@@ -149,11 +175,19 @@ def test_extract_metadata() -> None:
     assert extracted is not None
     assert extracted.title == "Rivers of England"
     assert extracted.author == "Jane Smith"
-    assert extracted.published == "2023-04-05"
+    assert extracted.published == "2023-04-05T10:00"
     assert extracted.sitename == "Field Notes"
     assert extracted.lang_hint == "en-GB"
     assert extracted.canonical_url == "https://example.org/rivers"
+
     assert "The Thames is the longest river" in extracted.text
+
+
+def test_extract_relative_canonical_is_resolved() -> None:
+    html = '<link rel="canonical" href="/a/1.html"><p>北京欢迎你，这里是首都，欢迎大家来访问。</p>'
+    extracted = extract_html(html, url="https://news.example.cn/a/1.html?from=rss")
+    assert extracted is not None
+    assert extracted.canonical_url == "https://news.example.cn/a/1.html"
 
 
 @pytest.mark.parametrize(
@@ -176,10 +210,258 @@ def test_extract_deep_nesting_does_not_raise() -> None:
     extracted = extract_html(f"<html><body><p>{'Top level text. ' * 10}</p>{html}</body></html>")
     assert extracted is not None
     assert "Top level text." in extracted.text
+    assert "Deeply nested text." in extracted.text
+
+
+def test_extract_lone_surrogate_does_not_raise() -> None:
+    extracted = extract_html("<p>\ud800 北京欢迎你，这里是中国的首都，也是一座历史悠久的城市。</p>")
+    assert extracted is not None
+    assert "北京欢迎你" in extracted.text
+
+
+def test_extract_deep_nesting_with_text_is_quick() -> None:
+    html = "<div>level " * 20000 + "</div>" * 20000
+    start = time.perf_counter()
+    extracted = extract_html(html)
+    assert time.perf_counter() - start < 2  # main-content pass alone takes ~10 s here
+    assert extracted is not None
+    assert "level" in extracted.text
 
 
 def test_extractor_version_names_engines() -> None:
     assert EXTRACTOR_VERSION.startswith("yuliao-extract/")
+
+
+# --- metadata: bylines, dates, titles ---------------------------------------------------
+
+PROSE_ZH = "".join(
+    f"<p>城市的变化很大，人们的生活也随之改变，第{n}条街道和公园都比过去整洁了许多。</p>"
+    for n in "一二三"
+)
+PROSE_EN = "".join(
+    f"<p>The council met for the {n} time on Tuesday to discuss the old bridge, which has stood "
+    "over the river since 1890, and voted to rebuild it before winter.</p>"
+    for n in ("first", "second", "third")
+)
+
+
+def article(byline: str, prose: str = PROSE_ZH, *, head: str = "", heading: str = "城市") -> str:
+    return (
+        f"<html><head><title>{heading}</title>{head}</head><body><article><h1>{heading}</h1>"
+        f"<p>{byline}</p>{prose}</article></body></html>"
+    )
+
+
+def metadata(html: str) -> tuple[str | None, str | None, str | None]:
+    extracted = extract_html(html)
+    assert extracted is not None
+    return extracted.author, extracted.published, extracted.sitename
+
+
+def test_byline_from_the_issue_page() -> None:
+    html = (
+        "<html><head><title>标题</title></head><body><article><h1>城市</h1>"
+        "<p>发布时间：2024年3月5日 10:30 作者：张三</p>"
+        "<p>城市的变化很大，人们的生活也随之改变。…</p></article></body></html>"
+    )
+    extracted = extract_html(html)
+    assert extracted is not None
+    assert (extracted.author, extracted.published) == ("张三", "2024-03-05T10:30")
+    assert extracted.title == "标题"  # not the heading plus a suffix: <title> stays
+    assert "发布时间" not in extracted.text
+    assert "城市的变化很大" in extracted.text
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("发布时间：2024年3月5日 10:30 作者：张三", ("张三", "2024-03-05T10:30", None)),
+        ("发布日期：2024-03-05 10:30:00 来源：新华网", (None, "2024-03-05T10:30", "新华网")),
+        ("时间：2024/3/5 文/李四", ("李四", "2024-03-05", None)),
+        ("日期：2024.03.05 记者 王五", ("王五", "2024-03-05", None)),
+        ("发表于 2024年3月5日 下午3:30", (None, "2024-03-05T15:30", None)),
+        ("2024年3月5日 10时30分 来源：人民网 责任编辑：赵六", (None, "2024-03-05T10:30", "人民网")),
+        ("更新时间：2024-03-09 发布时间：2024-03-05", (None, "2024-03-05", None)),
+    ],
+)
+def test_chinese_bylines(byline: str, expected: tuple[str | None, ...]) -> None:
+    extracted = extract_html(article(byline))
+    assert extracted is not None
+    assert (extracted.author, extracted.published, extracted.sitename) == expected
+    assert byline not in extracted.text
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Jane Doe", ("Jane Doe", None)),
+        ("By Jane Doe and John Roe | 5 March 2024", ("Jane Doe and John Roe", "2024-03-05")),
+        ("Published March 5, 2024", (None, "2024-03-05")),
+        ("Published 11:11 PM EST Mar. 5, 2024", (None, "2024-03-05T23:11")),
+        (
+            "By JANE DOE, Associated Press · Tuesday, March 5, 2024 8:15 a.m.",
+            (
+                "JANE DOE",
+                "2024-03-05T08:15",
+            ),
+        ),
+        ("Updated March 9, 2024 · Published March 5, 2024", (None, "2024-03-05")),
+    ],
+)
+def test_english_bylines(byline: str, expected: tuple[str | None, str | None]) -> None:
+    extracted = extract_html(article(byline, PROSE_EN, heading="Bridge vote"))
+    assert extracted is not None
+    assert (extracted.author, extracted.published) == expected
+    assert byline not in extracted.text
+    assert extracted.text.count("The council met") == 3
+
+
+def test_byline_beside_the_heading_outside_the_main_text() -> None:
+    html = f"""<html><head><title>城市 - 某某网</title></head><body>
+    <div class="hd"><h1>城市</h1><div class="info"><span>2024-03-05 10:30</span>
+    <span>来源：<a href="/">新华网</a></span><span>作者：张三</span></div></div>
+    <div class="bd">{PROSE_ZH}</div></body></html>"""
+    extracted = extract_html(html)
+    assert extracted is not None
+    assert (extracted.author, extracted.published, extracted.sitename) == (
+        "张三",
+        "2024-03-05T10:30",
+        "新华网",
+    )
+    assert extracted.title == "城市"
+    assert "来源" not in extracted.text
+
+
+def test_byline_before_the_main_text_without_a_heading() -> None:
+    html = f"""<html><head><title>城市的变化</title></head><body><table>
+    <tr><td><b>城市的变化</b></td></tr><tr><td>2024-03-05 10:30 来源：新华网</td></tr>
+    <tr><td>{PROSE_ZH}</td></tr></table></body></html>"""
+    assert metadata(html) == (None, "2024-03-05T10:30", "新华网")
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            (
+                '<meta property="article:published_time" content="2024-03-05T10:30:00+08:00">'
+                '<meta name="author" content="Jane Doe">'
+                '<meta property="og:site_name" content="Gazette">'
+            ),
+            ("Jane Doe", "2024-03-05T10:30", "Gazette"),
+        ),
+        ('<meta name="pubdate" content="2024-03-05">', (None, "2024-03-05", None)),
+        ('<meta name="DC.date" content="2024/3/5">', (None, "2024-03-05", None)),
+        (
+            '<meta name="date" content="Tue, 05 Mar 2024 10:30:00 GMT">',
+            (None, "2024-03-05T10:30", None),
+        ),
+        (
+            '<meta name="date" content="2024-13-01"><meta name="DC.date" content="2024-03-05">',
+            (None, "2024-03-05", None),
+        ),
+        ('<meta name="author" content="By Jane Doe">', ("Jane Doe", None, None)),
+        ('<meta name="source" content="来源：新华网">', (None, None, "新华网")),
+    ],
+)
+def test_metadata_from_meta_tags(head: str, expected: tuple[str | None, ...]) -> None:
+    assert metadata(article("", PROSE_EN, head=head)) == expected
+
+
+def test_metadata_from_json_ld() -> None:
+    ld = """<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+      {"@type": "WebSite", "name": "ignored"},
+      {"@type": "NewsArticle", "datePublished": "2024-03-05T10:30:00+08:00",
+       "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}],
+       "publisher": {"@type": "Organization", "name": "The Gazette"}}]}</script>"""
+    assert metadata(article("", PROSE_EN, head=ld)) == (
+        "Jane Doe, John Roe",
+        "2024-03-05T10:30",
+        "The Gazette",
+    )
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<time datetime="2024-03-05T10:30:00Z">5 March</time>',
+        '<span itemprop="datePublished" content="2024-03-05T10:30">5 March</span>',
+    ],
+)
+def test_metadata_from_time_elements(markup: str) -> None:
+    html = f"""<html><head><title>Bridge vote</title></head><body><article><header>
+    <h1>Bridge vote</h1>{markup}</header>{PROSE_EN}</article></body></html>"""
+    assert metadata(html) == (None, "2024-03-05T10:30", None)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "发布时间：2024年13月5日",
+        "发布时间：2024-02-30",
+        "日期：2024-03-32 10:30",
+        "发布时间：2999-03-05",
+        f"Published {(date.today() + timedelta(days=30)).strftime('%B %d, %Y')}",
+    ],
+)
+def test_impossible_and_future_dates_are_rejected(byline: str) -> None:
+    assert metadata(article(byline))[1] is None
+
+
+def test_impossible_time_keeps_the_day() -> None:
+    assert metadata(article("发布时间：2024-03-05 25:61"))[1] == "2024-03-05"
+
+
+def test_dates_and_reporters_in_prose_are_not_metadata() -> None:
+    prose = (
+        "<p>1949年10月1日，中华人民共和国成立，记者了解到，当天有三十万人参加了开国大典。</p>"
+        f"{PROSE_ZH}<p>2022年2月10日</p><p>后来，城市里又修建了许多新的道路、学校和医院。</p>"
+    )
+    extracted = extract_html(article("", prose))
+    assert extracted is not None
+    assert (extracted.author, extracted.published) == (None, None)
+    assert "\n2022年2月10日\n" in extracted.text  # a bare date below the top is text
+
+
+def test_reporter_in_a_chinese_dateline() -> None:
+    prose = "<p>本报讯（记者 张三 通讯员 李四）城市的变化很大，人们的生活也随之改变，街道整洁了许多。</p>"
+    assert metadata(article("", prose + PROSE_ZH))[0] == "张三"
+
+
+@pytest.mark.parametrize(
+    ("head", "heading", "expected"),
+    [
+        ("<title>城市 - 某某网</title>", "城市", "城市"),
+        ("<title>城市的变化很大_频道_某某网</title>", "", "城市的变化很大"),
+        ("<title>劳伦斯：一个无法定义的人-某某财经</title>", "", "劳伦斯：一个无法定义的人"),
+        ("<title>Rivers of England | Field Notes</title>", "", "Rivers of England"),
+        (
+            "<title>Opinion | Republicans Are Following Trump to Nowhere</title>",
+            "",
+            "Republicans Are Following Trump to Nowhere",
+        ),
+        ("<title>城市</title>", "另一个标题", "城市"),
+        (
+            '<title>某某网 - 城市的变化</title><meta property="og:site_name" content="某某网">',
+            "",
+            "城市的变化",
+        ),
+        (
+            (
+                '<title>x</title><meta property="og:title" content="Best gadgets | ZDNet">'
+                '<meta property="og:site_name" content="ZDNet">'
+            ),
+            "",
+            "Best gadgets",
+        ),
+        ("<title>A well-known story - The Gazette</title>", "", "A well-known story"),
+    ],
+)
+def test_title(head: str, heading: str, expected: str) -> None:
+    h1 = f"<h1>{heading}</h1>" if heading else ""
+    extracted = extract_html(f"<html><head>{head}</head><body>{h1}{PROSE_EN}</body></html>")
+    assert extracted is not None
+    assert extracted.title == expected
 
 
 # --- evaluation sets ---------------------------------------------------------------------
@@ -203,7 +485,8 @@ def pages(lang: str) -> dict[str, bytes]:
 def load_scorer() -> ModuleType:
     """The evaluation set's own scorer, so the figures match the benchmark's."""
     spec = importlib.util.spec_from_file_location("extraction_score", data_dir() / "score.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -221,7 +504,7 @@ def test_decode_every_chinese_page_cleanly() -> None:
 
 def test_extraction_quality_on_sample() -> None:
     score = load_scorer()
-    for lang, floor in (("en", 0.9), ("zh", 0.85)):
+    for lang, floor in (("en", 0.91), ("zh", 0.95)):  # reached: 0.938, 0.980
         gold = score.load(str(DATA / lang / "gold.jsonl"))
         sample = dict(list(pages(lang).items())[:10])
         pred = {}

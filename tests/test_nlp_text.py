@@ -95,9 +95,17 @@ def test_normalize_rejects_bytes() -> None:
                 "Le gouvernement a annoncé mardi une nouvelle réforme des retraites qui sera "
                 "présentée au parlement la semaine prochaine."
             ),
-            "und",
+            "fr",
         ),
-        ("Привет, как дела у тебя сегодня?", "und"),
+        ("Привет, как дела у тебя сегодня?", "ru"),
+        ("Der schnelle braune Fuchs springt über den faulen Hund.", "de"),
+        ("El gobierno anunció el martes una nueva reforma.", "es"),
+        ("Xin chào, hôm nay bạn thế nào?", "vi"),
+        ("สวัสดีครับ วันนี้อากาศดี", "th"),
+        ("日本の首都は東京です。", "ja"),
+        ("漢字だけ", "ja"),
+        ("東京大学", "zh"),  # kanji alone cannot be told from Chinese
+        ("naïve café", "und"),  # too short for the model, not English enough
         ("", "und"),
         ("   ", "und"),
         ("ok", "und"),

@@ -25,18 +25,6 @@ PARAGRAPHS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """A jieba tokenizer of its own, built from the dictionary, to compare against."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.tmp_dir = str(tmp_path_factory.mktemp("jieba"))
-    tok.initialize()
-    return tok
-
-
 @pytest.mark.parametrize("text", PARAGRAPHS)
 @pytest.mark.parametrize("hmm", [True, False])
 def test_segment_is_jieba(reference: Any, text: str, hmm: bool) -> None:
@@ -243,7 +231,8 @@ def test_odd_input(text: str, expected: list[str]) -> None:
     assert texts(tokenize(text)) == expected
 
 
-def test_quiet_private_cache_and_no_nltk_data(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_quiet_private_cache_and_no_nltk_data(tmp_path: Path, backend: str) -> None:
     """A fresh process: import loads no heavy module, first use prints nothing and writes only
     to the private cache directory, and NLTK needs no downloaded data."""
     temp, cache, nltk_data = tmp_path / "tmp", tmp_path / "cache", tmp_path / "nltk_data"
@@ -251,12 +240,13 @@ def test_quiet_private_cache_and_no_nltk_data(tmp_path: Path) -> None:
     nltk_data.mkdir()
     code = (
         "import sys, nlp\n"
-        "heavy = {'jieba', 'nltk', 'scrapy', 'sqlalchemy', 'trafilatura'} & set(sys.modules)\n"
+        "heavy = {'jieba', 'rjieba', 'nltk', 'scrapy', 'sqlalchemy', 'trafilatura'}\n"
+        "heavy &= set(sys.modules)\n"
         "assert not heavy, heavy\n"
         "print(' '.join(t.text for t in nlp.tokenize('我爱自然语言处理. Dr. Smith is here.')))\n"
     )
     env = {**os.environ, "TMPDIR": str(temp), "YULIAO_CACHE_DIR": str(cache / "yuliao")}
-    env["NLTK_DATA"] = str(nltk_data)
+    env.update(NLTK_DATA=str(nltk_data), YULIAO_ZH_BACKEND=backend)
     proc = subprocess.run(
         [sys.executable, "-c", code],
         check=False,
@@ -269,8 +259,11 @@ def test_quiet_private_cache_and_no_nltk_data(tmp_path: Path) -> None:
     assert proc.stderr == ""
     assert proc.stdout == "我 爱 自然语言 处理 . Dr. Smith is here .\n"
     assert list(temp.iterdir()) == []
-    assert (cache / "yuliao" / "jieba.cache").is_file()
-    assert (cache / "yuliao").stat().st_mode & 0o777 == 0o700
+    if backend == "jieba":  # jieba-rs builds its dictionary in memory, from the package
+        assert (cache / "yuliao" / "jieba.cache").is_file()
+        assert (cache / "yuliao").stat().st_mode & 0o777 == 0o700
+    else:
+        assert not cache.exists()
 
 
 def test_cache_dir_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

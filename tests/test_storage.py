@@ -1,32 +1,23 @@
-"""storage.Corpus against real SQLite files: writes, search, statistics, files, concurrency."""
+"""storage.Corpus on SQLite and PostgreSQL alike: writes, duplicates, reads, search."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
-from contextlib import closing
+import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-import nlp
 import storage
 from storage import (
     Corpus,
-    CorpusNotFound,
     DatabaseError,
     DocumentNotFound,
     Hit,
     InvalidQuery,
-    NewDocument,
-    SchemaVersionMismatch,
     StorageError,
-    resolve_db_url,
 )
+from tests.db_fixtures import doc, run_sql, schema_of
 
 HOSTILE_QUERIES = [
     '"unbalanced',
@@ -46,53 +37,13 @@ HOSTILE_QUERIES = [
 ]
 
 
-def doc(url: str, text: str, /, *, lang: str = "zh", **fields: Any) -> NewDocument:
-    """A document as the crawler's pipeline builds it from ``nlp.analyze``."""
-    analysis = nlp.analyze(text, lang=lang)
-    values: dict[str, Any] = {
-        "url": url,
-        "text": analysis.text,
-        "tokens": " ".join(token.text for token in analysis.tokens),
-        "lang": analysis.lang,
-        "content_hash": analysis.content_hash,
-        "simhash": analysis.fingerprint,
-        "n_chars": analysis.n_chars,
-        "n_tokens": analysis.n_tokens,
-        "n_sentences": analysis.n_sentences,
-        "domain": urlsplit(url).hostname or "",
-        "tokenizer": analysis.tokenizer,
-    }
-    values.update(fields)
-    return NewDocument(**values)
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def sql(path: Path, statement: str, *params: object) -> list[Any]:
-    """Run one statement on the file with plain sqlite3, as any other tool would."""
-    with closing(sqlite3.connect(path)) as conn, conn:
-        return conn.execute(statement, params).fetchall()
-
-
-def schema_of(path: Path) -> list[Any]:
-    return sql(path, "SELECT name, sql FROM sqlite_master ORDER BY name")
+def as_json(value: Any) -> Any:
+    """A JSON column as read by plain SQL: text on SQLite, already parsed on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def search_urls(corpus: Corpus, query: str, **options: Any) -> list[str]:
     return [hit.url for hit in corpus.search(query, **options)]
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "corpus.db"
-
-
-@pytest.fixture
-def corpus(db_path: Path) -> Any:
-    with Corpus(sqlite_url(db_path)) as opened:
-        yield opened
 
 
 @pytest.fixture
@@ -192,10 +143,10 @@ def test_nul_and_lone_surrogates_are_stripped(corpus: Corpus) -> None:
     assert search_urls(corpus, "文本") == ["https://a.cn/x"]
 
 
-def test_simhash_round_trips_through_a_signed_column(corpus: Corpus, db_path: Path) -> None:
+def test_simhash_round_trips_through_a_signed_column(corpus: Corpus, corpus_url: str) -> None:
     corpus.upsert_many([doc("https://a.cn/1", "一。", simhash=2**64 - 1)])
     assert corpus.get("https://a.cn/1").simhash == 2**64 - 1
-    assert sql(db_path, "SELECT simhash FROM documents") == [(-1,)]
+    assert run_sql(corpus_url, "SELECT simhash FROM documents") == [(-1,)]
     with pytest.raises(ValueError, match="unsigned 64-bit"):
         corpus.upsert_many(
             [doc("https://a.cn/2", "二。"), doc("https://a.cn/3", "三。", simhash=-1)]
@@ -239,14 +190,16 @@ def test_crawls_are_recorded(corpus: Corpus) -> None:
         corpus.finish_crawl("missing", status="finished", stats={})
 
 
-def test_resumed_crawl_keeps_its_start(corpus: Corpus, db_path: Path) -> None:
+def test_resumed_crawl_keeps_its_start(corpus: Corpus, corpus_url: str) -> None:
     corpus.ensure_crawl("news", seeds=["https://a.cn/"], settings={"depth": 2})
     corpus.finish_crawl("news", status="finished", stats={"pages": 3})
-    ((started, finished),) = sql(db_path, "SELECT started_at, finished_at FROM crawls")
+    ((started, finished),) = run_sql(corpus_url, "SELECT started_at, finished_at FROM crawls")
     assert finished is not None
     corpus.ensure_crawl("news", seeds=["https://b.cn/"], settings={})
-    row = sql(db_path, "SELECT started_at, finished_at, status, seeds, stats FROM crawls")
-    assert row == [(started, None, "running", '["https://b.cn/"]', '{"pages": 3}')]
+    query = "SELECT started_at, finished_at, status, seeds, stats FROM crawls"
+    [(started_again, finished_again, status, seeds, stats)] = run_sql(corpus_url, query)
+    assert (started_again, finished_again, status) == (started, None, "running")
+    assert (as_json(seeds), as_json(stats)) == (["https://b.cn/"], {"pages": 3})
 
 
 # Reads
@@ -287,7 +240,10 @@ def test_stats(library: Corpus) -> None:
 
 
 def test_stats_of_an_empty_corpus(corpus: Corpus) -> None:
-    assert corpus.stats() == storage.Stats(documents=0, tokens=0, chars=0, duplicates=0, crawls=0)
+    stats = corpus.stats()
+    assert (stats.documents, stats.tokens, stats.chars, stats.duplicates) == (0, 0, 0, 0)
+    assert (stats.duplicate_rate, stats.crawls, stats.by_lang, stats.by_domain) == (0, 0, [], [])
+    assert stats.db_bytes > 0
 
 
 def test_documents_streams_in_id_order_with_filters(corpus: Corpus) -> None:
@@ -297,7 +253,7 @@ def test_documents_streams_in_id_order_with_filters(corpus: Corpus) -> None:
     streamed = corpus.documents()
     assert next(streamed).url == "https://x0.cn/0"
     assert [d.id for d in corpus.documents()] == list(range(1, 451))
-    assert len(list(corpus.documents(duplicates=True))) == 451
+    assert len(list(corpus.documents(include_duplicates=True))) == 451
     assert len(list(corpus.documents(domain="x1.cn"))) == 150
     assert list(corpus.documents(lang="en")) == []
     later = datetime.now(timezone.utc)
@@ -373,8 +329,10 @@ def test_snippet_marks_the_match(library: Corpus) -> None:
 
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
-def test_hostile_queries_never_reach_fts_syntax(library: Corpus, db_path: Path, query: str) -> None:
-    schema, count = schema_of(db_path), library.count()
+def test_case37_hostile_queries_never_reach_fts_syntax(
+    library: Corpus, corpus_url: str, query: str
+) -> None:
+    schema, count = schema_of(corpus_url), library.count()
     outcome: list[Hit] | str
     try:
         outcome = library.search(query)
@@ -382,7 +340,7 @@ def test_hostile_queries_never_reach_fts_syntax(library: Corpus, db_path: Path, 
         outcome = str(error)
     assert isinstance(outcome, list) or outcome == "empty query"
     assert library.count() == count
-    assert schema_of(db_path) == schema
+    assert schema_of(corpus_url) == schema
 
 
 def test_operator_words_are_searched_as_text(corpus: Corpus) -> None:
@@ -398,155 +356,6 @@ def test_operator_words_are_searched_as_text(corpus: Corpus) -> None:
 def test_empty_query_is_invalid(library: Corpus, query: str) -> None:
     with pytest.raises(InvalidQuery, match=r"^empty query$"):
         library.search(query)
-
-
-# Files
-
-
-def test_create_false_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "missing.db"
-    with pytest.raises(CorpusNotFound, match=f"^no corpus at {path}$"):
-        Corpus(sqlite_url(path), create=False)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_reopen_with_create_false(db_path: Path) -> None:
-    with Corpus(sqlite_url(db_path)) as corpus:
-        corpus.upsert_many([doc("https://a.cn/1", "一本书。")])
-    with Corpus(sqlite_url(db_path), create=False) as corpus:
-        assert search_urls(corpus, "书") == ["https://a.cn/1"]
-    assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
-    assert sql(db_path, "SELECT key, value FROM meta") == [("schema_version", "1")]
-
-
-def test_path_in_a_missing_directory(tmp_path: Path) -> None:
-    path = tmp_path / "nope" / "corpus.db"
-    with pytest.raises(StorageError, match=r"directory .*nope does not exist"):
-        Corpus(sqlite_url(path))
-    assert not path.parent.exists()
-
-
-def test_path_is_a_directory(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="is a directory"):
-        Corpus(sqlite_url(tmp_path))
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (bytes(range(256)) * 64, "not an SQLite database"),
-        (b"", "empty file"),
-        (b"SQLite format 2\x00" + bytes(100), "not an SQLite database"),
-        (
-            b"SQLite format 3\x00" + bytes(range(256)) * 32,
-            r"not an SQLite database \(or is damaged\)",
-        ),
-    ],
-)
-def test_a_file_that_is_not_sqlite_is_left_alone(
-    db_path: Path, content: bytes, message: str
-) -> None:
-    db_path.write_bytes(content)
-    for create in (True, False):
-        with pytest.raises(DatabaseError, match=message):
-            Corpus(sqlite_url(db_path), create=create)
-    assert db_path.read_bytes() == content
-    assert list(db_path.parent.iterdir()) == [db_path]
-
-
-def test_a_foreign_sqlite_database_is_left_alone(db_path: Path) -> None:
-    sql(db_path, "CREATE TABLE notes (body TEXT)")
-    content = db_path.read_bytes()
-    with pytest.raises(SchemaVersionMismatch, match="not a yuliao corpus"):
-        Corpus(sqlite_url(db_path))
-    assert db_path.read_bytes() == content
-    assert list(db_path.parent.iterdir()) == [db_path]
-
-
-@pytest.mark.parametrize(("version", "hint"), [("2", "newer yuliao"), ("0", "db upgrade")])
-def test_another_schema_version(db_path: Path, version: str, hint: str) -> None:
-    Corpus(sqlite_url(db_path)).close()
-    sql(db_path, "UPDATE meta SET value = ?", version)
-    with pytest.raises(SchemaVersionMismatch, match=f"schema version {version},.*{hint}"):
-        Corpus(sqlite_url(db_path))
-
-
-def test_an_empty_sqlite_database_becomes_a_corpus(db_path: Path) -> None:
-    sql(db_path, "VACUUM")
-    with pytest.raises(CorpusNotFound, match="empty"):
-        Corpus(sqlite_url(db_path), create=False)
-    with Corpus(sqlite_url(db_path)) as corpus:
-        assert corpus.count() == 0
-
-
-def test_writing_a_read_only_database(db_path: Path) -> None:
-    Corpus(sqlite_url(db_path)).close()
-    with Corpus(f"sqlite:///file:{db_path}?mode=ro&uri=true") as corpus:
-        assert corpus.count() == 0
-        with pytest.raises(DatabaseError, match=r"is read-only$"):
-            corpus.upsert_many([doc("https://a.cn/1", "一。")])
-
-
-def test_unsupported_database_url_does_not_leak_the_password() -> None:
-    with pytest.raises(StorageError) as caught:
-        Corpus("postgresql+psycopg://user:secret@127.0.0.1/corpus")
-    assert "secret" not in str(caught.value)
-    with pytest.raises(StorageError, match="invalid database URL"):
-        Corpus("not a url")
-
-
-def test_resolve_db_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("YULIAO_DB", raising=False)
-    assert resolve_db_url(None) == "sqlite:///corpus.db"
-    monkeypatch.setenv("YULIAO_DB", "sqlite:///env.db")
-    assert resolve_db_url(None) == "sqlite:///env.db"
-    assert resolve_db_url("sqlite:///arg.db") == "sqlite:///arg.db"
-
-
-# Concurrency
-
-
-def test_readers_work_while_a_writer_holds_the_lock(library: Corpus, db_path: Path) -> None:
-    with closing(sqlite3.connect(db_path, isolation_level=None)) as writer:
-        writer.execute("BEGIN IMMEDIATE")
-        writer.execute("UPDATE documents SET title = 'uncommitted'")
-        started = time.monotonic()
-        with Corpus(sqlite_url(db_path), create=False) as reader:
-            assert search_urls(reader, "书") == ["https://a.cn/book"]
-            assert reader.get("https://a.cn/book").title is None
-            assert reader.stats().documents == 6
-            assert len(list(reader.documents())) == 6
-        assert time.monotonic() - started < 5  # never waited for the lock
-        writer.execute("ROLLBACK")
-
-
-def test_a_writer_waits_for_another_writer(library: Corpus, db_path: Path) -> None:
-    late = doc("https://a.cn/late", "晚到的文章。")  # segmented before the clock starts
-    outcome: list[object] = []
-
-    def write() -> None:
-        try:
-            outcome.append(library.upsert_many([late]))
-        except StorageError as error:
-            outcome.append(error)
-
-    thread = threading.Thread(target=write)
-    with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute(
-            "INSERT INTO crawls (name, seeds, settings, started_at, status) "
-            "VALUES ('other', '[]', '{}', '2024-01-01 00:00:00', 'running')"
-        )
-        thread.start()
-        time.sleep(0.5)
-        waiting = list(outcome)
-        other.execute("COMMIT")  # a deferred transaction would now fail: its snapshot is stale
-    thread.join(timeout=20)
-    assert waiting == []
-    assert outcome == [1]
-    assert search_urls(library, "晚到") == ["https://a.cn/late"]
-    assert library.stats().crawls == 1
 
 
 # Package

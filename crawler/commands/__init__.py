@@ -1,0 +1,1 @@
+"""The ``yuliao`` subcommands, one module per area; ``crawler.cli`` registers them."""

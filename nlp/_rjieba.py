@@ -1,0 +1,137 @@
+"""The fast backend: jieba-rs (through ``rjieba``) made to split exactly as jieba does.
+
+jieba-rs uses jieba's dictionary, DAG and HMM, and differs from jieba 0.42.1 in three places;
+this module closes each gap so the output is identical:
+
+* Its blocks also take CJK extension and compatibility ideographs, which jieba leaves to
+  itself as single characters: the text is cut at those characters (and at lone surrogates,
+  which cannot cross into Rust) and they are emitted one by one, as jieba does.
+* Its HMM keeps a run of ASCII letters, digits and ``+#&._%-`` whole (``6-1``,
+  ``www.people.com.cn``) where jieba's ``finalseg`` splits it at the punctuation: such words,
+  when not in the dictionary, are split again with ``finalseg``'s own expression.
+* Its search mode and word total differ: grams are added here as ``cut_for_search`` adds
+  them, and the total is made equal to jieba's with a weight on a word that no text can
+  contain.
+
+Full mode, and words deleted with frequency 0 (which jieba-rs cannot express), stay with jieba.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
+from typing import Any
+
+from nlp import _jieba
+
+# Ideographs jieba-rs joins into blocks but jieba does not, and lone surrogates.
+_FOREIGN = re.compile(
+    "[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef"
+    "\U0002f800-\U0002fa1f\ud800-\udfff]"
+)
+_FOREIGN_SPLIT = re.compile(f"({_FOREIGN.pattern})")
+# Block characters with punctuation, where the HMMs may disagree.
+_ASCII_PUNCT = re.compile(r"[+#&._%\-]")
+_FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba/finalseg/__init__.py
+# Between words when looking for the ones to split again: a lone surrogate, which the text
+# handed to jieba-rs never holds. A word to split again is two or more ASCII block characters
+# with punctuation, which finalseg would not keep whole.
+_SEPARATOR = "\ud800"
+_SPLIT_CANDIDATE = re.compile(
+    r"(?<![^\ud800])(?=[^\ud800]{2})(?![a-zA-Z0-9]+(?:\.\d+)?%?(?![^\ud800]))"
+    r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*(?![^\ud800])"
+)
+# Carries the weight that makes jieba-rs's total equal jieba's; it holds a space, and no
+# block of text handed to the segmenter ever does.
+BALLAST = " yuliao total "
+
+_lock = threading.Lock()
+
+
+def available() -> bool:
+    """Whether rjieba is installed (it is a dependency, but may lack a wheel somewhere)."""
+    try:
+        _dist_version("rjieba")
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def version() -> str:
+    return f"rjieba-{_dist_version('rjieba')}"
+
+
+@functools.cache
+def tokenizer() -> Any:
+    """Return the shared jieba-rs tokenizer with jieba's word total (~0.3 s on first use)."""
+    import rjieba
+
+    tok = rjieba.Jieba()
+    tok.add_word(BALLAST, _jieba.duplicate_weight(), None)
+    return tok
+
+
+def replay(words: Iterable[tuple[str, int, str | None]], extra_total: int) -> None:
+    """Apply user words, already given their frequencies, and jieba's total on top of them."""
+    with _lock:  # jieba-rs refuses to change while another thread reads it
+        tok = tokenizer()
+        for word, freq, tag in words:
+            tok.add_word(word, freq, tag)
+        tok.add_word(BALLAST, _jieba.duplicate_weight() + extra_total, None)
+
+
+def cut(text: str, mode: _jieba.Mode, hmm: bool) -> list[str]:
+    """Split as jieba does in ``"accurate"`` and ``"search"`` modes."""
+    words = _cut_accurate(text, hmm)
+    return words if mode == "accurate" else list(_with_grams(words))
+
+
+def _cut_accurate(text: str, hmm: bool) -> list[str]:
+    if not _FOREIGN.search(text):
+        return _cut_block_text(text, hmm)
+    words: list[str] = []
+    for i, piece in enumerate(_FOREIGN_SPLIT.split(text)):
+        if i % 2:
+            words.append(piece)
+        elif piece:
+            words.extend(_cut_block_text(piece, hmm))
+    return words
+
+
+def _cut_block_text(text: str, hmm: bool) -> list[str]:
+    words: list[str] = tokenizer().cut(text, hmm)
+    if hmm and _ASCII_PUNCT.search(text):
+        return _resplit_ascii(words)
+    return words
+
+
+def _resplit_ascii(words: list[str]) -> list[str]:
+    """Split ASCII words of jieba-rs's HMM that jieba's HMM splits at punctuation."""
+    joined = _SEPARATOR.join(words)  # found with one expression instead of a loop over words
+    fixed: list[str] = []
+    done = index = at = 0  # words before ``done`` are in ``fixed``; ``index`` is at ``at``
+    for match in _SPLIT_CANDIDATE.finditer(joined):
+        index += joined.count(_SEPARATOR, at, match.start())
+        at = match.start()
+        word = match.group()
+        if not is_word(word):
+            fixed += words[done:index]
+            fixed += (piece for piece in _FINALSEG_SKIP.split(word) if piece)
+            done = index + 1
+    return fixed + words[done:] if done else words
+
+
+def is_word(word: str) -> bool:
+    return bool(tokenizer().has_word(word))
+
+
+def _with_grams(words: list[str]) -> Iterator[str]:
+    """``jieba.Tokenizer.cut_for_search``: dictionary 2- and 3-grams before each long word."""
+    for word in words:
+        if len(word) > 2:
+            yield from (gram for _, gram in _jieba.grams(word, is_word))
+        yield word

@@ -1,0 +1,135 @@
+"""The database is the record: kill -9, Ctrl-C, a page limit, then the same command resumes.
+
+Fetches are counted by the server; a kill happens when the server has answered a chosen
+number of pages (random, with the seed in the failure message), signalling the crawler's own
+process.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.crawl_fixtures import (
+    FAST,
+    frontier_rows,
+    link_site,
+    link_site_paths,
+    run_crawl,
+    sqlite_rows,
+    start_crawl,
+    stop,
+    stored_urls,
+    wait_until,
+)
+from tests.siteserver import RoutedServer
+
+Serve = Callable[..., RoutedServer]
+
+
+def page_hits(
+    server: RoutedServer, *, after: float = 0.0, before: float = float("inf")
+) -> list[str]:
+    """URLs of the pages the server answered between two moments (robots.txt left out)."""
+    return [
+        server.url(hit.path)
+        for hit in server.hits()
+        if hit.path != "/robots.txt" and after <= hit.time < before
+    ]
+
+
+def settle() -> float:
+    """A moment after a crawler exited: every request it sent has been logged by then."""
+    time.sleep(0.3)
+    return time.monotonic()
+
+
+def test_case09_kill_9_at_random_moments_then_resume(serve: Serve, db: str, tmp_path: Path) -> None:
+    pages = 520
+    server = serve({"*": link_site(pages)})
+    expected = sorted(server.url(path) for path in link_site_paths(pages))
+    seed = random.randrange(1 << 30)
+    thresholds = sorted(random.Random(seed).sample(range(30, len(expected) - 60), 4))
+    why = f"seed {seed}, kills after {thresholds} pages"
+    kills: list[tuple[float, float, set[str]]] = []  # (run start, kill, stored at the kill)
+    for threshold in thresholds:
+        started = time.monotonic()
+        proc = start_crawl(db, server.url("/"), "-q", *FAST, log=tmp_path / "crawl.log")
+        wait_until(
+            lambda n=threshold: len(page_hits(server)) >= n or proc.poll() is not None,
+            timeout=90,
+            what=f"{threshold} pages fetched ({why})",
+        )
+        assert proc.poll() is None, f"the crawl ended before the kill ({why})"
+        assert stop(proc, signal.SIGKILL) == -signal.SIGKILL
+        kills.append((started, settle(), set(stored_urls(db))))
+        assert sqlite_rows(db, "PRAGMA integrity_check") == [("ok",)]
+    proc = run_crawl(db, server.url("/"), "-q", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    stored = stored_urls(db)
+    assert sorted(stored) == expected, why  # every page, each once
+    for _, killed_at, stored_then in kills:  # nothing committed before a kill is fetched again
+        assert not stored_then & set(page_hits(server, after=killed_at)), why
+    in_flight = sum(
+        len(set(page_hits(server, after=started, before=killed_at)) - stored_then)
+        for started, killed_at, stored_then in kills
+    )
+    assert len(page_hits(server)) <= len(expected) + in_flight, why
+    assert {status for _, status, _ in frontier_rows(db)} == {"done"}
+
+
+def test_case08_one_ctrl_c_finishes_pages_in_flight(serve: Serve, db: str, tmp_path: Path) -> None:
+    server = serve({"*": link_site(200)})
+    expected = sorted(server.url(path) for path in link_site_paths(200))
+    proc = start_crawl(db, server.url("/"), *FAST, log=tmp_path / "crawl.log")
+    wait_until(lambda: len(page_hits(server)) >= 40, timeout=60, what="40 pages fetched")
+    assert stop(proc, signal.SIGINT) == 130
+    interrupted = settle()
+    fetched = set(page_hits(server))
+    assert set(stored_urls(db)) == fetched  # what was fetched was committed, nothing more
+    assert (
+        "interrupted: run the same command again to resume" in (tmp_path / "crawl.log").read_text()
+    )
+    proc = run_crawl(db, server.url("/"), "-q", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(stored_urls(db)) == expected
+    assert not fetched & set(page_hits(server, after=interrupted))
+    assert max(Counter(page_hits(server)).values()) == 1
+
+
+def test_two_ctrl_c_stop_at_once_and_corrupt_nothing(serve: Serve, db: str, tmp_path: Path) -> None:
+    server = serve({"*": link_site(200)})
+    expected = sorted(server.url(path) for path in link_site_paths(200))
+    proc = start_crawl(db, server.url("/"), *FAST, log=tmp_path / "crawl.log")
+    wait_until(lambda: len(page_hits(server)) >= 40, timeout=60, what="40 pages fetched")
+    started = time.monotonic()
+    assert stop(proc, signal.SIGINT, signal.SIGINT, timeout=15) == 130
+    assert time.monotonic() - started < 10
+    assert sqlite_rows(db, "PRAGMA integrity_check") == [("ok",)]
+    proc = run_crawl(db, server.url("/"), "-q", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(stored_urls(db)) == expected
+
+
+def test_page_limit_resumes_and_a_finished_crawl_starts_over(serve: Serve, db: str) -> None:
+    server = serve({"*": link_site(60, sections=3)})
+    expected = sorted(server.url(path) for path in link_site_paths(60, sections=3))
+    proc = run_crawl(db, server.url("/"), "--max-pages", "20", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert "stopped in" in proc.stderr
+    first = set(page_hits(server))
+    assert 20 <= len(first) < len(expected)
+    assert set(stored_urls(db)) == first
+    proc = run_crawl(db, server.url("/"), *FAST)  # resumes: only the rest is fetched
+    assert proc.returncode == 0, proc.stderr
+    assert "resuming crawl" in proc.stderr
+    assert sorted(stored_urls(db)) == expected
+    assert sorted(page_hits(server)) == expected
+    proc = run_crawl(db, server.url("/"), *FAST)  # it finished: a new run fetches everything
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(stored_urls(db)) == expected
+    assert Counter(page_hits(server)) == Counter({url: 2 for url in expected})
