@@ -2,8 +2,9 @@
 
 Every engine reads the same raw page bytes of the evaluation sets in
 ``shared/data/extraction`` (en, zh). Each engine's predictions are scored with the
-sets' own ``score.py``; speed is pages per second, the median of ``--repeats``
-timed passes, and the ratio to trafilatura's default ``extract()`` in the same run.
+sets' own ``score.py``; speed is pages per CPU second of this process, the median of
+``--repeats`` timed passes (CPU time, so that other work on a shared machine does not
+count), and the ratio to trafilatura's default ``extract()`` in the same run.
 
     .venv/bin/python bench/bench_extract.py [--data DIR] [--repeats 3]
 """
@@ -68,9 +69,9 @@ def load_pages(data: Path, name: str) -> dict[str, bytes]:
 
 
 def timed_pass(engine: Engine, pages: dict[str, bytes]) -> tuple[dict[str, str], float]:
-    start = time.perf_counter()
+    start = time.process_time()
     out = {page_id: engine(body) for page_id, body in pages.items()}
-    return out, time.perf_counter() - start
+    return out, time.process_time() - start
 
 
 def score(data: Path, name: str, predictions: dict[str, str], tmp: Path) -> dict[str, float]:

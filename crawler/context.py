@@ -35,7 +35,6 @@ class CrawlContext:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self._engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
@@ -58,7 +57,11 @@ class CrawlContext:
 
     @cached_property
     def store(self) -> CrawlStore:
-        return CrawlStore(self.crawler.settings.get("YULIAO_DB"), self.name)
+        """The corpus, opened when the spider opens; the crawl's end is recorded when it closes."""
+        store = CrawlStore(self.crawler.settings.get("YULIAO_DB"), self.name)
+        # Connected now, after the extensions: their figures are in the stats by then.
+        self.crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        return store
 
     @cached_property
     def frontier(self) -> CrawlFrontier:
@@ -72,11 +75,13 @@ class CrawlContext:
     def pool(self) -> WorkerPool:
         settings = self.crawler.settings
         workers = settings.getint("YULIAO_WORKERS") or os.cpu_count() or 1
-        return WorkerPool(workers, limit=settings.getfloat("YULIAO_PAGE_TIMEOUT", 20.0))
+        return WorkerPool(
+            workers,
+            limit=settings.getfloat("YULIAO_PAGE_TIMEOUT", 20.0),
+            max_calls=settings.getint("YULIAO_WORKER_MAX_CALLS", 2000),
+        )
 
     def _spider_closed(self, spider: Any, reason: str) -> None:
-        if "store" not in self.__dict__:
-            return
         assert self.crawler.stats is not None
         try:
             self.store.finish(reason, _json_safe(self.crawler.stats.get_stats()))

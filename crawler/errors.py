@@ -10,6 +10,8 @@ Tree of the crawler's own exceptions (all are ``IgnoreRequest``: the request is 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -58,7 +60,6 @@ _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (CannotResolveHostError, "dns_lookup_failed"),
     (DownloadTimeoutError, "timeout"),
     (ResponseDataLossError, "data_loss"),
-    (DownloadCancelledError, "too_large"),  # DOWNLOAD_MAXSIZE reached while downloading
     (ConnectionRefusedError, "connection_refused"),
     (DNSLookupError, "dns_lookup_failed"),
     (TimeoutError, "timeout"),
@@ -76,7 +77,7 @@ def network_reason(failure: Failure) -> str:
     return type(failure.value).__name__.lower()
 
 
-def classify(failure: Failure) -> tuple[str, str, bool]:
+def classify(failure: Failure) -> tuple[Literal["dropped", "failed"], str, bool]:
     """Sort a request that got no usable response: failed or dropped, why, retry in a later run.
 
     Requests the crawler chose not to send (robots.txt, politeness caps, size limits) are
@@ -84,8 +85,11 @@ def classify(failure: Failure) -> tuple[str, str, bool]:
     """
     if failure.check(RequestRefused):
         refused = failure.value
-        fate = "failed" if isinstance(refused, RobotsUnavailable) else "dropped"
-        return fate, refused.reason, refused.retry_later
+        if isinstance(refused, RobotsUnavailable):
+            return "failed", refused.reason, refused.retry_later
+        return "dropped", refused.reason, refused.retry_later
+    if failure.check(DownloadCancelledError):  # DOWNLOAD_MAXSIZE: our limit, not the site's fault
+        return "dropped", "too_large", False
     if failure.check(HttpError):  # a subclass of IgnoreRequest, so before it
         return "failed", f"http_{failure.value.response.status}", False
     if failure.check(IgnoreRequest):

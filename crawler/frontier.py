@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
+from crawler.urls import UnusableUrl, canonicalize
 from storage import StorageError
 from storage.frontier import FrontierUrl, Outcome, Status
 
@@ -68,33 +69,51 @@ class CrawlFrontier:
         self._maybe_flush()
         return True
 
-    def add_now(self, url: str, depth: int) -> bool:
-        """Record ``url`` at once (redirect targets: a loop must end on the first repeat)."""
-        self._remember(url)
+    def known(self, url: str) -> bool:
+        """Whether the crawl has met ``url`` (canonical): in memory, or in the database."""
+        if url in self._seen or url in self._found:
+            return True
         try:
-            return self.store.write_now(self.store.frontier.add, url, depth)
+            return self.store.frontier.status(url) is not None
         except StorageError as exc:
             self.fail(exc)
-            return False
+            return True
+
+    def remember(self, url: str) -> None:
+        """Note ``url`` as met (a redirect target, fetched under its first URL's row)."""
+        self._remember(url)
 
     def record(
-        self, url: str | None, fate: Fate, reason: str, *, retry_later: bool = False
+        self,
+        url: str | None,
+        fate: Fate,
+        reason: str,
+        *,
+        final: str | None = None,
+        retry_later: bool = False,
     ) -> None:
         """Count a page that was not stored; mark it in the frontier (``url`` None: not a page).
 
-        ``retry_later`` leaves the URL pending, for the next run of the crawl.
+        ``final`` is the URL fetched last, after redirects: it is recorded with the same fate,
+        so that nothing fetches it again. ``retry_later`` leaves the URL pending, for the next
+        run of the crawl.
         """
         self._count(f"{fate}/{reason}")
         if url:
             status: Status = "pending" if retry_later else _STATUS[fate]
-            self._outcomes.append(Outcome(url, status, reason))
+            self._outcome(url, status, reason, None if retry_later else final)
             self._maybe_flush()
 
-    def stored(self, urls: Iterable[str]) -> None:
-        """Count and mark done pages whose documents have just been committed."""
-        done = [Outcome(url, "done") for url in urls]
-        self._count("stored", len(done))
-        self._outcomes.extend(done)
+    def stored(self, pages: Iterable[tuple[str, str]]) -> None:
+        """Count and mark done pages whose documents have just been committed.
+
+        ``pages`` are pairs: the URL in the frontier, and the URL fetched last.
+        """
+        count = 0
+        for url, final in pages:
+            self._outcome(url, "done", None, final)
+            count += 1
+        self._count("stored", count)
         self.flush()
 
     def load(self, limit: int, *, settle: bool = False) -> list[FrontierUrl]:
@@ -157,6 +176,14 @@ class CrawlFrontier:
         self._last_flush = time.monotonic()
         return add, outcomes
 
+    def _outcome(self, url: str, status: Status, error: str | None, final: str | None) -> None:
+        self._outcomes.append(Outcome(url, status, error))
+        alias = _canonical(final) if final else None
+        if alias and alias != url:  # inserted and marked in one transaction: never pending
+            self._remember(alias)
+            self._found.setdefault(alias, 0)
+            self._outcomes.append(Outcome(alias, status, error))
+
     def _maybe_flush(self) -> None:
         if len(self._found) + len(self._outcomes) >= self._batch:
             self.flush()
@@ -195,3 +222,10 @@ class CrawlFrontier:
             self._closing = asyncio.ensure_future(
                 engine.close_spider_async(reason="database_error")
             )
+
+
+def _canonical(url: str) -> str | None:
+    try:
+        return canonicalize(url)
+    except UnusableUrl:
+        return None

@@ -37,7 +37,9 @@ def log_to_terminal(level: str) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
     handler.addFilter(OneLineErrors())
     handler.setLevel(level)  # on the handler: Scrapy resets the root logger's level
-    logging.getLogger().addHandler(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level, logging.getLevelName(level)))  # else ours stop at WARNING
 
 
 class PageLogFormatter(LogFormatter):

@@ -27,7 +27,10 @@ from crawler.errors import HostSkipped
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from typing_extensions import Self
+
+    from crawler.hosts import HostPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +56,16 @@ class PolitenessMiddleware:
 class RetryAfterMiddleware(RetryMiddleware):
     """Scrapy's retries, plus a pause of the host on 429/503 as long as the server asks."""
 
+    hosts: HostPolicy
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("YULIAO_RETRY_AFTER_MAX", 120.0)
+        self.backoff = settings.getfloat("YULIAO_RETRY_BACKOFF_S", 1.0)
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = super().from_crawler(crawler)
-        settings = crawler.settings
-        middleware.max_wait = settings.getfloat("YULIAO_RETRY_AFTER_MAX", 120.0)
-        middleware.backoff = settings.getfloat("YULIAO_RETRY_BACKOFF_S", 1.0)
         middleware.hosts = CrawlContext.of(crawler).hosts
         return middleware
 

@@ -124,7 +124,7 @@ class StoragePipeline(_Stage):
         self.batch_size = max(1, settings.getint("YULIAO_BATCH_SIZE", 50))
         self.batch_seconds = settings.getfloat("YULIAO_BATCH_SECONDS", 2.0)
         self.keep_html = settings.getbool("YULIAO_KEEP_HTML", True)
-        self._pending: list[tuple[str, NewDocument]] = []
+        self._pending: list[tuple[PageItem, NewDocument]] = []
         self._oldest = time.monotonic()
         self._lock = asyncio.Lock()
         crawler.signals.connect(self._item_dropped, signal=signals.item_dropped)
@@ -136,7 +136,7 @@ class StoragePipeline(_Stage):
     async def process_item(self, item: PageItem) -> PageItem:
         if not self._pending:
             self._oldest = time.monotonic()
-        self._pending.append((item.request_url, self._document(item)))
+        self._pending.append((item, self._document(item)))
         if len(self._pending) >= self.batch_size or self._due():
             await self._flush()
         return item
@@ -155,16 +155,17 @@ class StoragePipeline(_Stage):
             except StorageError as exc:
                 self.context.frontier.fail(exc)  # the batch's pages stay pending
                 return
-            self.context.frontier.stored(url for url, _ in batch)
+            self.context.frontier.stored((item.request_url, item.url) for item, _ in batch)
 
     def _item_dropped(self, item: object, exception: BaseException) -> None:
         if isinstance(item, PageItem):
             reason = getattr(exception, "reason", "dropped")
-            self.context.frontier.record(item.request_url, "dropped", reason)
+            self.context.frontier.record(item.request_url, "dropped", reason, final=item.url)
 
     def _item_error(self, item: object) -> None:
         if isinstance(item, PageItem):
-            self.context.frontier.record(item.request_url, "failed", "processing_error")
+            frontier = self.context.frontier
+            frontier.record(item.request_url, "failed", "processing_error", final=item.url)
 
     def _document(self, item: PageItem) -> NewDocument:
         extracted, analysis = item.extracted, item.analysis

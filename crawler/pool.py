@@ -9,7 +9,10 @@ stall downloads, so the pipelines await it from a ``ProcessPoolExecutor`` instea
 - a time limit per page: the worker interrupts a call at the limit itself
   (:func:`crawler.work.call_with_limit`); a call that still does not come back (stuck in
   native code) gets its pool replaced, and the pages that were running beside it are
-  submitted again to the new one.
+  submitted again to the new one;
+- fresh workers every ``max_calls`` calls, so that what libraries cache or leak in a worker
+  stays bounded however long the crawl (the old pool finishes its calls, then exits;
+  ``max_tasks_per_child`` is not used: it deadlocks on Python 3.11-3.13, CPython gh-115634).
 """
 
 from __future__ import annotations
@@ -30,19 +33,23 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
-_GRACE_S = 5.0  # past the limit, how long a worker may take to interrupt itself
-
 
 class WorkerPool:
     """Worker processes shared by the pipelines of one crawl."""
 
-    def __init__(self, workers: int, *, limit: float) -> None:
+    def __init__(
+        self, workers: int, *, limit: float, grace: float = 5.0, max_calls: int = 0
+    ) -> None:
         if workers < 1:
             raise ValueError(f"YULIAO_WORKERS must be positive, got {workers}")
         if limit <= 0:
             raise ValueError(f"YULIAO_PAGE_TIMEOUT must be positive, got {limit}")
         self.workers = workers
         self.limit = limit
+        self.grace = grace  # past the limit, how long a worker may take to interrupt itself
+        self.longest = 0.0  # seconds, the longest call so far (timed in the worker)
+        self.max_calls = max_calls
+        self._calls = 0
         self.waiting = 0  # pages waiting for a free worker
         self.pids: set[int] = set()
         self._free = asyncio.Semaphore(workers)
@@ -82,12 +89,15 @@ class WorkerPool:
         _stop(self._executor, grace=1.0)
 
     async def _call(self, func: Callable[..., T], args: tuple[Any, ...]) -> T:
+        self._calls += 1
+        if self.max_calls and self._calls > self.max_calls:
+            self._renew()
         job = partial(call_with_limit, self.limit, func, *args)
         for attempt in range(2):
             executor = self._executor
             future = asyncio.get_running_loop().run_in_executor(executor, job)
             try:
-                pid, result = await asyncio.wait_for(future, self.limit + _GRACE_S)
+                pid, seconds, result = await asyncio.wait_for(future, self.limit + self.grace)
             except asyncio.TimeoutError:
                 self._replace(executor, f"a page ran past {self.limit:g} s")
                 raise PageTimeout(f"over {self.limit:g} s, worker restarted") from None
@@ -97,8 +107,17 @@ class WorkerPool:
                     raise
                 continue
             self.pids.add(pid)
+            self.longest = max(self.longest, seconds)
             return result
         raise AssertionError("unreachable")
+
+    def _renew(self) -> None:
+        """Fresh workers for the next calls; the old ones finish theirs, then exit."""
+        old, self._executor, self._calls = self._executor, _executor(self.workers), 1
+        self._started_at_once = False
+        self.start()
+        old.shutdown(wait=False)
+        logger.debug("worker processes renewed after %d calls", self.max_calls)
 
     def _replace(self, executor: ProcessPoolExecutor, why: str) -> None:
         """Swap in a fresh pool (once per broken one) and kill the old one's processes."""

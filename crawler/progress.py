@@ -101,6 +101,7 @@ class Progress:
         context = CrawlContext.of(self.crawler)
         if "pool" in context.__dict__:
             figures["yuliao/worker_pids"] = " ".join(map(str, sorted(context.pool.pids)))
+            figures["yuliao/worker_longest_s"] = round(context.pool.longest, 3)
         for key, value in figures.items():
             self.crawler.stats.set_value(key, value)
 

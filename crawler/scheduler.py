@@ -109,24 +109,29 @@ class FrontierScheduler(BaseScheduler):
             self.queue.push(build(row.url, row.depth))
 
     def _follow(self, request: Request) -> bool:
-        """Whether a retry or a redirect of a frontier page should be fetched."""
+        """Whether a retry or a redirect of a frontier page should be fetched.
+
+        A redirect is followed under the page's own frontier row (the URL fetched last is
+        recorded with the page's fate), unless its target is already known to the crawl.
+        """
         source = request.meta["frontier_url"]
+        hop = request.meta.get("frontier_hop", source)
         try:
             target = canonicalize(request.url)
         except UnusableUrl as exc:
-            self.frontier.record(source, "dropped", f"redirect_{exc.reason}")
+            self.frontier.record(source, "dropped", f"redirect_{exc.reason}", final=hop)
             return False
-        if target == source:
+        if target == hop:
             return True  # a retry, or a redirect to the same page
-        if self.frontier.add_now(target, int(request.meta.get("depth", 0))):
-            self.frontier.record(source, "dropped", "redirected")
-            request.meta["frontier_url"] = target
-            return True
         if target in _canonical(request.meta.get("redirect_urls", ())):
-            self.frontier.record(source, "failed", "redirect_loop")
-        else:
-            self.frontier.record(source, "dropped", "redirect_to_known_url")
-        return False
+            self.frontier.record(source, "failed", "redirect_loop", final=hop)
+            return False
+        if self.frontier.known(target):
+            self.frontier.record(source, "dropped", "redirect_to_known_url", final=hop)
+            return False
+        self.frontier.remember(target)
+        request.meta["frontier_hop"] = target
+        return True
 
     def _tick(self) -> None:
         self.frontier.tick()

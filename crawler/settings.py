@@ -96,12 +96,14 @@ ITEM_PIPELINES = {
 # yuliao settings. YULIAO_DB falls back to the YULIAO_DB environment variable, then to
 # sqlite:///corpus.db. YULIAO_WORKERS processes (default: the CPU count) extract and analyze
 # pages; one page may take YULIAO_PAGE_TIMEOUT seconds there, and while more than
-# YULIAO_MAX_BACKLOG pages wait for a worker, nothing new is fetched.
+# YULIAO_MAX_BACKLOG pages wait for a worker, nothing new is fetched. Workers are renewed every
+# YULIAO_WORKER_MAX_CALLS calls (two per page), so their memory stays bounded.
 YULIAO_DB = None
 YULIAO_CRAWL_NAME = None
 YULIAO_WORKERS = 0
 YULIAO_PAGE_TIMEOUT = 20.0
 YULIAO_MAX_BACKLOG = 32
+YULIAO_WORKER_MAX_CALLS = 2000
 YULIAO_MAX_CHARS = 1_000_000  # main text longer than this is dropped as too large
 YULIAO_LANGS: list[str] = []  # e.g. ["zh", "en"]: drop pages in other languages
 YULIAO_BATCH_SIZE = 50

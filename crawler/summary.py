@@ -80,7 +80,8 @@ class CrawlSummary:
 
     def table(self, name: str) -> Table:
         """The end-of-crawl summary as a table, for a terminal."""
-        table = Table(title=f"crawl {name!r} {self.status}", box=None, show_header=False)
+        title = f"crawl {name!r} {self.status}"
+        table = Table(title=title, box=None, show_header=False, min_width=len(title) + 4)
         table.add_column(style="bold")
         table.add_column(justify="right")
         table.add_column()

@@ -7,8 +7,10 @@ turn one page into thousands of URLs (``?utm_source=…``, ``;jsessionid=…``, 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -38,9 +40,16 @@ class UnusableUrl(ValueError):
 def canonicalize(url: str) -> str:
     """The canonical form of an absolute http(s) URL.
 
+    Cached (bounded): pages repeat the same links, menus and footers above all.
+
     Raises:
         UnusableUrl: not http(s), no host, a bad port, too long, or a repeating path.
     """
+    return _canonicalize(url)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _canonicalize(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
         port = parts.port  # raises ValueError on "99999" or "x"
@@ -63,6 +72,33 @@ def canonicalize(url: str) -> str:
     if _repeats(urlsplit(canonical).path):
         raise UnusableUrl("path_repetition", url)
     return canonical
+
+
+def link_targets(hrefs: Iterable[str], base: Callable[[str], str]) -> Iterator[str]:
+    """Absolute targets of a page's ``href`` values, skipping files that are not pages.
+
+    ``base`` resolves a relative link (``response.urljoin``); a link it cannot resolve (such as
+    ``http://[::1``) is skipped, never fatal.
+    """
+    for href in hrefs:
+        href = href.strip()
+        if not href or href.startswith("#"):
+            continue
+        try:
+            url = base(href)
+        except ValueError:
+            continue
+        extension = urlsplit(url).path.rpartition(".")[2].lower()
+        if extension not in _not_pages():
+            yield url
+
+
+@functools.cache
+def _not_pages() -> frozenset[str]:
+    """Images, audio, video, archives, office files...: Scrapy's list (loaded only to crawl)."""
+    from scrapy.linkextractors import IGNORED_EXTENSIONS
+
+    return frozenset(IGNORED_EXTENSIONS)
 
 
 def host_of(url: str) -> str:

@@ -24,8 +24,8 @@ Kind = Literal["content", "neutral", "link", "barrier"]
 # Containers that hold captions and consent banners, never article text.
 _SKIP = ("figure, [class*=caption], [class*=cookie], [id*=cookie], [class*=consent]",)
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
-_UNIT_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")  # one CJK character or one word
-_CJK_RE = re.compile(f"[{_CJK}]")
+# One CJK character (captured) or one word (captures ""): one pass counts both.
+_UNIT_RE = re.compile(f"([{_CJK}])|[^\\W_{_CJK}]+")
 _TAG_RE = re.compile(r"<[^>]*>")
 _ANCHOR_RE = re.compile(r"<a\b[^>]*>(.*?)</a>", re.DOTALL)
 _CJK_PUNCT_RE = re.compile(r"[，。！？；、]")
@@ -102,11 +102,11 @@ def _blocks(tree: HTMLTree) -> list[Block]:
     blocks = []
     for line in minimal.splitlines():
         text = _plain(line)
-        size = units(text)
+        size, cjk = _measure(text)
         if size:
             anchors = _ANCHOR_RE.findall(line) if "<a" in line else ()
             link_units = sum(units(_plain(anchor)) for anchor in anchors)
-            blocks.append(Block(text, size, _kind(text, size, link_units)))
+            blocks.append(Block(text, size, _kind(text, size, cjk, link_units)))
     return blocks
 
 
@@ -120,14 +120,20 @@ def units(text: str) -> int:
     return len(_UNIT_RE.findall(text))
 
 
-def _kind(text: str, units: int, link_units: int) -> Kind:
+def _measure(text: str) -> tuple[int, int]:
+    """Units of a text and how many of them are CJK characters."""
+    found = _UNIT_RE.findall(text)
+    return len(found), len(found) - found.count("")
+
+
+def _kind(text: str, units: int, cjk: int, link_units: int) -> Kind:
     if units <= _MIN_LATIN_CONTENT and _BARRIER_RE.search(text):
         return "barrier"
     if link_units > _LINK_SHARE * units:
         return "link"
     if units <= _BOILERPLATE_MAX and _BOILERPLATE_RE.search(text):
         return "link"
-    if len(_CJK_RE.findall(text)) > units / 2:
+    if cjk > units / 2:
         prose = units >= _MIN_CJK_CONTENT and _CJK_PUNCT_RE.search(text) is not None
     else:
         prose = units >= _MIN_LATIN_CONTENT and _LATIN_SENTENCE_RE.search(text) is not None

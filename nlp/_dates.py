@@ -4,9 +4,11 @@ Numeric year-first dates (``2024年3月5日``, ``2024-03-05``, ``2024/3/5``, ``2
 ISO 8601 with ``T``) and English dates with a month name (``March 5, 2024``,
 ``5 March 2024``, ``Tue, 05 Mar 2024``), each with an optional time of day after
 the date (``10:30``, ``10时30分``, ``8:15 pm``) or, in English bylines, before it
-(``11:11 PM EST Nov 19, 2019``). Day-first and month-first numeric dates
+(``9:05 PM EST Mar 5, 2024``). Day-first and month-first numeric dates
 (``05/03/2024``) are ambiguous and not read. A time is kept as the page states it;
 its time zone is dropped, since the day the page gives is the one its readers saw.
+Impossible dates (month 13, 30 February) and dates more than a day ahead are no
+publication dates.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _DATE_RE = re.compile(
 )
 _TIME_AFTER_RE = re.compile(rf"(?:\s*(?:T|,|at|@|[-–|/·•])?\s*){_TIME}", re.IGNORECASE)
 _TIME_BEFORE_RE = re.compile(
-    rf"{_TIME}(?:\s*[A-Z]{{2,4}}\b)?[\s,|/·•–-]*$",  # "11:11 PM EST Nov 19, 2019"
+    rf"{_TIME}(?:\s*[A-Z]{{2,4}}\b)?[\s,|/·•–-]*$",  # "9:05 PM EST Mar 5, 2024"
     re.IGNORECASE,
 )
 _OLDEST = 1900

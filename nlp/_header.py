@@ -77,7 +77,8 @@ class Header:
     def byline(self) -> Byline:
         """Bylines next to the heading, before the main text and in its first lines."""
         near = (text for _, text in self.nodes)
-        lead = _lead_lines(self._html, self._text, self._title)
+        headings = {self._title, *(text for _, text in self._found)}
+        lead = _lead_lines(self._html, self._text, headings)
         return read_bylines([*near, *lead], self._text.split("\n", HEAD_LINES)[:HEAD_LINES])
 
     def times(self) -> Iterator[str | None]:
@@ -88,17 +89,17 @@ class Header:
                 yield found.getattr("datetime") if found is not None else None
 
 
-def _lead_lines(html: str, text: str, title: str | None) -> list[str]:
-    """The last lines of markup before the first line of the main text that is not the title."""
-    first = next((line for line in text.split("\n", 5)[:5] if line != title), "")
+def _lead_lines(html: str, text: str, headings: set[str | None]) -> list[str]:
+    """The last lines of markup before the first line of the main text that is no heading."""
+    first = next((line for line in text.split("\n", 5)[:5] if line not in headings), "")
     probe = _PROBE_RE.search(first)
     at = _locate(html, probe.group()[:12]) if probe else -1
     if at < 0:
         return []
     markup = _SCRIPT_RE.sub("", html[max(0, at - _LEAD_CHARS) : at])
     plain = htmllib.unescape(_TAG_RE.sub("", _BLOCK_RE.sub("\n", markup)))
-    lines = (clean(line) for line in plain.splitlines())
-    return [line for line in lines if line][-_LEAD_LINES:]
+    lines = filter(None, map(clean, reversed(plain.splitlines())))  # the last ones only
+    return list(islice(lines, _LEAD_LINES))[::-1]
 
 
 def _locate(html: str, probe: str) -> int:
@@ -140,9 +141,9 @@ def _short_nodes(node: DOMNode, text: str, depth: int) -> list[NodeText]:
     line = clean(text) if len(text) <= _RAW_CHARS else None
     if line and len(line) <= _LINE_CHARS:
         return [(node, line)]
-    if depth == 0 or node.type != NodeType.ELEMENT:
+    if depth == 0 or not isinstance(node, ElementNode):
         return []
-    children = islice(_with_text(_walk(node.first_child, forward=True)), _CHILDREN)
+    children = islice(_with_text(_elements(node.first_element_child)), _CHILDREN)
     return [short for child, raw in children for short in _short_nodes(child, raw, depth - 1)]
 
 
@@ -160,3 +161,10 @@ def _walk(node: DOMNode | None, *, forward: bool) -> Iterator[DOMNode]:
     while node is not None:
         yield node
         node = node.next if forward else node.prev
+
+
+def _elements(node: ElementNode | None) -> Iterator[ElementNode]:
+    """An element and its element siblings (inside a container, bare text is prose)."""
+    while node is not None:
+        yield node
+        node = node.next_element

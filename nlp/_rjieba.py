@@ -19,11 +19,12 @@ Full mode, and words deleted with frequency 0 (which jieba-rs cannot express), s
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
+from itertools import accumulate, chain
 from typing import Any
 
 from nlp import _jieba
@@ -34,17 +35,15 @@ _FOREIGN = re.compile(
     "\U0002f800-\U0002fa1f\ud800-\udfff]"
 )
 _FOREIGN_SPLIT = re.compile(f"({_FOREIGN.pattern})")
-# Block characters with punctuation, where the HMMs may disagree.
-_ASCII_PUNCT = re.compile(r"[+#&._%\-]")
-_FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba/finalseg/__init__.py
-# Between words when looking for the ones to split again: a lone surrogate, which the text
-# handed to jieba-rs never holds. A word to split again is two or more ASCII block characters
-# with punctuation, which finalseg would not keep whole.
-_SEPARATOR = "\ud800"
-_SPLIT_CANDIDATE = re.compile(
-    r"(?<![^\ud800])(?=[^\ud800]{2})(?![a-zA-Z0-9]+(?:\.\d+)?%?(?![^\ud800]))"
-    r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*(?![^\ud800])"
+# Runs of ASCII block characters with punctuation, where the HMMs may disagree. Written to
+# start with a character class, which lets the engine skip Han text fast: a character that
+# no block character precedes, then letters and digits up to punctuation, then the rest.
+_ASCII_PUNCT_RUN = re.compile(
+    r"[A-Za-z0-9+#&._%\-](?<![A-Za-z0-9+#&._%\-].)(?:(?<=[+#&._%\-])|[A-Za-z0-9]*[+#&._%\-])"
+    r"[A-Za-z0-9+#&._%\-]*"
 )
+_FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba/finalseg/__init__.py
+_FINALSEG_WHOLE = re.compile(_FINALSEG_SKIP.pattern[1:-1])  # what it keeps in one piece
 # Carries the weight that makes jieba-rs's total equal jieba's; it holds a space, and no
 # block of text handed to the segmenter ever does.
 BALLAST = " yuliao total "
@@ -52,17 +51,17 @@ BALLAST = " yuliao total "
 _lock = threading.Lock()
 
 
+@functools.cache  # asked on every call to segment
 def available() -> bool:
     """Whether rjieba is installed (it is a dependency, but may lack a wheel somewhere)."""
-    try:
-        _dist_version("rjieba")
-    except PackageNotFoundError:
-        return False
-    return True
+    return importlib.util.find_spec("rjieba") is not None
 
 
+@functools.cache
 def version() -> str:
-    return f"rjieba-{_dist_version('rjieba')}"
+    from importlib.metadata import version  # 20 ms to import: only when asked
+
+    return f"rjieba-{version('rjieba')}"
 
 
 @functools.cache
@@ -104,24 +103,32 @@ def _cut_accurate(text: str, hmm: bool) -> list[str]:
 
 def _cut_block_text(text: str, hmm: bool) -> list[str]:
     words: list[str] = tokenizer().cut(text, hmm)
-    if hmm and _ASCII_PUNCT.search(text):
-        return _resplit_ascii(words)
+    return _resplit_ascii(text, words) if hmm else words
     return words
 
 
-def _resplit_ascii(words: list[str]) -> list[str]:
-    """Split ASCII words of jieba-rs's HMM that jieba's HMM splits at punctuation."""
-    joined = _SEPARATOR.join(words)  # found with one expression instead of a loop over words
+def _resplit_ascii(text: str, words: list[str]) -> list[str]:
+    """Split ASCII words of jieba-rs's HMM that jieba's HMM splits at punctuation.
+
+    Such a word lies inside a run of ASCII block characters with punctuation in the text;
+    the runs are few, so the words are looked up by their offsets only there.
+    """
+    runs = _ASCII_PUNCT_RUN.finditer(text)
+    first = next(runs, None)
+    if first is None:
+        return words
+    ends = list(accumulate(map(len, words)))
     fixed: list[str] = []
-    done = index = at = 0  # words before ``done`` are in ``fixed``; ``index`` is at ``at``
-    for match in _SPLIT_CANDIDATE.finditer(joined):
-        index += joined.count(_SEPARATOR, at, match.start())
-        at = match.start()
-        word = match.group()
-        if not is_word(word):
-            fixed += words[done:index]
-            fixed += (piece for piece in _FINALSEG_SKIP.split(word) if piece)
-            done = index + 1
+    done = 0  # words before this index are in ``fixed``
+    for run in chain((first,), runs):
+        index = bisect_right(ends, run.start())  # the first word that ends after the start
+        while index < len(words) and ends[index] <= run.end():
+            word = words[index]
+            if len(word) > 1 and not _FINALSEG_WHOLE.fullmatch(word) and not is_word(word):
+                fixed += words[done:index]
+                fixed += (piece for piece in _FINALSEG_SKIP.split(word) if piece)
+                done = index + 1
+            index += 1
     return fixed + words[done:] if done else words
 
 

@@ -3,7 +3,9 @@
 A fast pass (resiliparse's main-content blocks, then text density, see
 :mod:`nlp._boilerplate`) decides most pages. Where it is unsure, because little
 prose was found or a second large block of prose was left out, trafilatura
-reads the page more carefully.
+reads the page more carefully. Title, author, date and site come from the page's
+markup and its bylines (see :mod:`nlp._metadata`); byline lines found at the top
+or the end of the text are then dropped from it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ __all__ = ["EXTRACTOR_VERSION", "decode_html", "extract_html"]
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = (
-    f"yuliao-extract/2+resiliparse-{version('resiliparse')}+trafilatura-{version('trafilatura')}"
+    f"yuliao-extract/3+resiliparse-{version('resiliparse')}+trafilatura-{version('trafilatura')}"
 )
 
 _JUNK_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")  # controls, C1, U+FFFD
@@ -96,8 +98,11 @@ def _is_deep(html: str) -> bool:
     """Tell whether open tags nest deeper than the main-content pass can afford."""
     if html.count("<") < _FEW_TAGS:
         return False
+    tags = _NESTING_RE.findall(html)  # "/" for a closing tag, "" for an opening one
+    if len(tags) - tags.count("/") <= _MAX_DEPTH:  # too few opened to nest that deep
+        return False
     depth = 0
-    for closing in _NESTING_RE.findall(html):
+    for closing in tags:
         depth = max(depth - 1, 0) if closing else depth + 1
         if depth > _MAX_DEPTH:
             return True

@@ -115,7 +115,7 @@ def _blank_others(text: str, lower: bool) -> tuple[str, list[Token]]:
     done = 0
     for match in _OTHER.finditer(text):
         start, end = match.span()
-        parts += (text[done:start], " " * (end - start))
+        parts += (text[done:start], _blank(end - start))
         done = end
         whole = match["whole"]
         if whole and not (_LETTER.search(whole) and _nltk.is_contraction(whole)):
@@ -131,6 +131,11 @@ def _blank_others(text: str, lower: bool) -> tuple[str, list[Token]]:
         return text, others
     parts.append(text[done:])
     return "".join(parts), others
+
+
+def _blank(length: int) -> str:
+    """Whitespace of ``length`` characters in as few tokens as jieba makes: CR LF is one."""
+    return "\r\n" * (length // 2) + " " * (length % 2)
 
 
 def _han_tokens(masked: str, mode: Mode) -> list[Token]:

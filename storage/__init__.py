@@ -14,11 +14,25 @@ from .errors import (
     SchemaVersionMismatch,
     StorageError,
 )
-from .types import Document, GroupStats, Hit, Line, NewDocument, Page, Stats
+from .types import (
+    CrawlInfo,
+    Document,
+    GroupStats,
+    Hit,
+    Line,
+    NearDuplicate,
+    NewDocument,
+    Overview,
+    Page,
+    Period,
+    Stats,
+    TimeBasis,
+)
 
 __all__ = [
     "Corpus",
     "CorpusNotFound",
+    "CrawlInfo",
     "DatabaseError",
     "Document",
     "DocumentNotFound",
@@ -26,11 +40,15 @@ __all__ = [
     "Hit",
     "InvalidQuery",
     "Line",
+    "NearDuplicate",
     "NewDocument",
+    "Overview",
     "Page",
+    "Period",
     "SchemaVersionMismatch",
     "Stats",
     "StorageError",
+    "TimeBasis",
     "resolve_db_url",
     "upgrade",
 ]

@@ -11,12 +11,13 @@ from itertools import islice
 from types import TracebackType
 from typing import IO, Any
 
-from sqlalchemy import Connection, Row, exc, func, select, text, update
+from sqlalchemy import Connection, Row, exc, func, select, update
 from typing_extensions import Self
 
 from . import export as exporters
-from . import schema, words
+from . import overview, schema, similar, words
 from . import search as fts
+from .dedup import MAX_DISTANCE
 from .engine import (
     DEFAULT_DB_URL,
     check_sqlite_file,
@@ -30,7 +31,19 @@ from .engine import (
 from .errors import DatabaseError, DocumentNotFound, InvalidQuery, StorageError
 from .frontier import Frontier, frontier_of
 from .models import crawls_table, documents_table, now, pages_table, to_unsigned64
-from .types import Document, GroupStats, Hit, Line, NewDocument, Page, Stats
+from .types import (
+    CrawlInfo,
+    Document,
+    Hit,
+    Line,
+    NearDuplicate,
+    NewDocument,
+    Overview,
+    Page,
+    Period,
+    Stats,
+    TimeBasis,
+)
 from .write import clean, crawl_values, prepare, store
 
 logger = logging.getLogger(__name__)
@@ -248,26 +261,56 @@ class Corpus:
 
     def stats(self) -> Stats:
         """Totals over all documents; the per-language and per-domain groups skip duplicates."""
-        totals = select(
-            func.count(),
-            func.coalesce(func.sum(_documents.c.n_tokens), 0),
-            func.coalesce(func.sum(_documents.c.n_chars), 0),
-            func.count(_documents.c.duplicate_of),
-        )
         with self._read() as conn:
-            documents, tokens, chars, duplicates = conn.execute(totals).one()
-            crawls = conn.execute(select(func.count()).select_from(_crawls)).scalar_one()
-            return Stats(
-                documents=documents,
-                tokens=int(tokens),
-                chars=int(chars),
-                duplicates=duplicates,
-                duplicate_rate=duplicates / documents if documents else 0.0,
-                crawls=crawls,
-                db_bytes=_size(conn),
-                by_lang=_groups(conn, "lang"),
-                by_domain=_groups(conn, "domain"),
+            return overview.stats(conn)
+
+    def timeline(self, *, by: TimeBasis, include_duplicates: bool = False) -> list[Period]:
+        """Documents and tokens per month and language, oldest month first.
+
+        Args:
+            by: ``"fetched"`` dates a document by when it was fetched; ``"published"`` by the
+                publication date the page states, when it starts ``YYYY-MM``. Documents
+                without that date are left out.
+
+        Raises:
+            InvalidQuery: ``by`` is neither of those.
+        """
+        with self._read() as conn:
+            return overview.timeline(conn, by=by, include_duplicates=include_duplicates)
+
+    def crawls(self, *, limit: int | None = None) -> list[CrawlInfo]:
+        """The recorded crawls with their status and stats, the most recently started first."""
+        with self._read() as conn:
+            return overview.crawls(conn, limit=limit)
+
+    def overview(self, *, by: TimeBasis, last_crawls: int = 50) -> Overview:
+        """:meth:`stats`, :meth:`timeline` (without duplicates) and the latest crawls at once."""
+        with self._read() as conn:
+            return Overview(
+                stats=overview.stats(conn),
+                by=by,
+                timeline=overview.timeline(conn, by=by, include_duplicates=False),
+                crawls=overview.crawls(conn, limit=last_crawls),
             )
+
+    def near_duplicates(
+        self, id_or_url: int | str, *, bits: int = MAX_DISTANCE, limit: int = 100
+    ) -> list[NearDuplicate]:
+        """Other documents with the same text or a SimHash at most ``bits`` bits away.
+
+        Both the original and the other copies are listed, closest first, each with its own
+        ``duplicate_of``. Candidates come from the SimHash band index, so this stays fast at
+        any corpus size.
+
+        Raises:
+            DocumentNotFound: no such document.
+            InvalidQuery: ``bits`` outside 0 to 3 (the bands find nothing further apart).
+        """
+        doc = self._document_row(id_or_url)
+        if doc is None:
+            raise DocumentNotFound(f"no document {id_or_url!r} in {self._where}")
+        with self._read() as conn:
+            return similar.near_duplicates(conn, doc, bits=bits, limit=limit)
 
     def frequencies(
         self,
@@ -389,33 +432,6 @@ def _query_error(error: exc.DBAPIError, where: str, *, raw: bool) -> StorageErro
         detail = str(error.orig).strip().splitlines()[0]
         return InvalidQuery(detail)
     return DatabaseError(message)
-
-
-def _size(conn: Connection) -> int:
-    if conn.dialect.name == "postgresql":
-        return int(
-            conn.execute(select(func.pg_database_size(func.current_database()))).scalar_one()
-        )
-    pages = conn.execute(text("PRAGMA page_count")).scalar_one()
-    return int(pages) * int(conn.execute(text("PRAGMA page_size")).scalar_one())
-
-
-def _groups(conn: Connection, key: str) -> list[GroupStats]:
-    """Per-``key`` counts over non-duplicate documents, largest group first."""
-    column = _documents.c[key]
-    n = func.count().label("n")
-    rows = conn.execute(
-        select(
-            column,
-            n,
-            func.coalesce(func.sum(_documents.c.n_tokens), 0),
-            func.coalesce(func.sum(_documents.c.n_chars), 0),
-        )
-        .where(_documents.c.duplicate_of.is_(None))
-        .group_by(column)
-        .order_by(n.desc(), column)
-    )
-    return [GroupStats(key=k, documents=d, tokens=int(t), chars=int(c)) for k, d, t, c in rows]
 
 
 def _document(row: Row[Any]) -> Document:

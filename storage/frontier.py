@@ -85,10 +85,6 @@ class Frontier:
             self._apply(conn, outcomes)
         return added
 
-    def add(self, url: str, depth: int) -> bool:
-        """Record one URL as pending now; ``False`` when the crawl already knew it."""
-        return self.update([(url, depth)]) == 1
-
     def pending(self, *, after: int = 0, limit: int = 1000) -> list[FrontierUrl]:
         """Up to ``limit`` pending URLs with an id above ``after``, oldest first."""
         statement = (

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
+
+TimeBasis = Literal["fetched", "published"]
+"""What dates a document in :meth:`Corpus.timeline`: when it was fetched, or published."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +133,55 @@ class Stats:
     db_bytes: int
     by_lang: list[GroupStats] = field(default_factory=list)
     by_domain: list[GroupStats] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Documents and tokens in one language in one month (``YYYY-MM``)."""
+
+    month: str
+    lang: str
+    documents: int
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlInfo:
+    """One crawl as recorded: ``stats`` are the crawler's figures at its end (``{}`` before).
+
+    The crawler's figures include ``response_received_count`` (pages fetched),
+    ``yuliao/stored``, ``yuliao/dropped/<reason>`` and ``yuliao/failed/<reason>``.
+    """
+
+    id: int
+    name: str
+    seeds: list[str]
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    stats: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What a corpus holds: totals, documents over time by ``by``, the latest crawls."""
+
+    stats: Stats
+    by: TimeBasis
+    timeline: list[Period]
+    crawls: list[CrawlInfo]
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    """A document with the same text as another, or a SimHash ``distance`` bits away.
+
+    ``duplicate_of`` is the document's own mark: ``None`` for an original.
+    """
+
+    id: int
+    url: str
+    title: str | None
+    lang: str
+    distance: int
+    duplicate_of: int | None

@@ -142,6 +142,19 @@ def stop(proc: subprocess.Popen[bytes], *signals: signal.Signals, timeout: float
     return proc.wait(timeout=timeout)
 
 
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux)."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def stored_urls(db: str) -> list[str]:
     """The URL of every stored document, duplicates included (a list: a URL twice would show)."""
     return [url for (url,) in sqlite_rows(db, "SELECT url FROM documents")]

@@ -8,6 +8,7 @@ when, from the server's side.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -150,15 +151,16 @@ class _RoutedHandler(BaseHTTPRequestHandler):
         if reply.delay:
             time.sleep(reply.delay)
         self.send_response(reply.status)
-        headers = {"Content-Type": "text/html; charset=utf-8", **reply.headers}
+        headers = {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Length": str(len(reply.body)),  # a route may claim another length
+            **reply.headers,
+        }
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the crawler gave up
             self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):  # the crawler gave up on us
-            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

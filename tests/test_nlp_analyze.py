@@ -157,17 +157,15 @@ def test_all_is_sorted_and_complete() -> None:
         nlp.nope  # type: ignore[attr-defined]  # noqa: B018
 
 
-def test_import_is_fast_and_light() -> None:
+def test_import_loads_no_heavy_module() -> None:
+    """What keeps ``import nlp`` fast (timed in bench/bench_tokenize.py, not here)."""
     code = (
-        "import sys, time\n"
-        "t = time.perf_counter(); import nlp; elapsed = time.perf_counter() - t\n"
+        "import sys; import nlp\n"
         "heavy = {'jieba', 'rjieba', 'nltk', 'scrapy', 'sqlalchemy', 'trafilatura', 'opencc',\n"
         "    'py3langid', 'numpy'}\n"
-        "print(elapsed, sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
-    elapsed, loaded = proc.stdout.split(maxsplit=1)
-    assert loaded.strip() == "[]"
-    assert float(elapsed) < 0.3
+    assert proc.stdout.strip() == "[]"

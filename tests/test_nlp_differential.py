@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from nlp import segment
+from nlp import segment, tokenize
 from tests.conftest import ROOT
 from tests.nlp_fixtures import mixed_text
 
@@ -153,3 +153,14 @@ def test_user_words_change_segmentation_on_every_backend(tmp_path: Path) -> None
     assert proc.stdout.splitlines() == [
         f"{backend} True 我|在|杭研大厦|用|iPhone手机|学习|C++编程" for backend in BACKENDS
     ]
+
+
+@pytest.mark.parametrize("mode", ["accurate", "search", "full"])
+def test_tokenize_is_the_same_on_every_backend(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = mixed_text(100_000, seed=9)
+    found = []
+    for backend in BACKENDS:
+        monkeypatch.setenv("YULIAO_ZH_BACKEND", backend)
+        found.append(tokenize(text, mode=mode))  # type: ignore[arg-type]
+    assert found[0] == found[1]
+    assert all(text[t.start : t.end] == t.text for t in found[0])

@@ -258,7 +258,7 @@ def metadata(html: str) -> tuple[str | None, str | None, str | None]:
     return extracted.author, extracted.published, extracted.sitename
 
 
-def test_byline_from_the_issue_page() -> None:
+def test_byline_of_a_short_chinese_article() -> None:
     html = (
         "<html><head><title>标题</title></head><body><article><h1>城市</h1>"
         "<p>发布时间：2024年3月5日 10:30 作者：张三</p>"
@@ -297,13 +297,10 @@ def test_chinese_bylines(byline: str, expected: tuple[str | None, ...]) -> None:
         ("By Jane Doe", ("Jane Doe", None)),
         ("By Jane Doe and John Roe | 5 March 2024", ("Jane Doe and John Roe", "2024-03-05")),
         ("Published March 5, 2024", (None, "2024-03-05")),
-        ("Published 11:11 PM EST Mar. 5, 2024", (None, "2024-03-05T23:11")),
+        ("Published 9:05 PM EST Mar. 5, 2024", (None, "2024-03-05T21:05")),
         (
-            "By JANE DOE, Associated Press · Tuesday, March 5, 2024 8:15 a.m.",
-            (
-                "JANE DOE",
-                "2024-03-05T08:15",
-            ),
+            "By JANE DOE, Wire Service · Tue, March 5, 2024 8:15 a.m.",
+            ("JANE DOE", "2024-03-05T08:15"),
         ),
         ("Updated March 9, 2024 · Published March 5, 2024", (None, "2024-03-05")),
     ],
@@ -423,6 +420,47 @@ def test_dates_and_reporters_in_prose_are_not_metadata() -> None:
     assert "\n2022年2月10日\n" in extracted.text  # a bare date below the top is text
 
 
+def test_site_name_is_declared_or_else_the_source() -> None:
+    byline = "来源：新华网"
+    assert metadata(article(byline))[2] == "新华网"
+    head = '<meta property="og:site_name" content="某某网">'
+    assert metadata(article(byline, head=head))[2] == "某某网"
+
+
+@pytest.mark.parametrize(
+    ("byline", "kept"),
+    [
+        ("作者：张三 来源：新华网", False),
+        ("By Jane Doe | March 5, 2024", False),
+        ("2024-03-05 10:30", False),  # a bare date at the top
+        ("城市里有很多人", True),  # not a byline
+    ],
+)
+def test_bylines_between_paragraphs_leave_the_text(byline: str, kept: bool) -> None:
+    lead = "<p>城市的变化很大，人们的生活也随之改变，老城区的街道和公园都比过去整洁了许多。</p>"
+    extracted = extract_html(article("", f"{lead}<p>{byline}</p>{PROSE_ZH}"))
+    assert extracted is not None
+    assert (byline in extracted.text) is kept
+    assert extracted.text.count("城市的变化很大") == 4
+
+
+def test_byline_after_the_last_paragraph_leaves_the_text() -> None:
+    paragraphs = "".join(
+        f"<p>城市的变化很大，人们的生活也随之改变，第{n}条街道和公园都比过去整洁了许多。</p>"
+        for n in range(1, 16)
+    )
+    last = "<p>城市里又修建了许多新的道路、学校和医院，人们的生活更加方便了。</p>"
+    extracted = extract_html(article("", f"{paragraphs}<p>（作者：张三）</p>{last}"))
+    assert extracted is not None
+    assert "作者" not in extracted.text
+    assert extracted.text.count("城市") == 16
+
+
+@pytest.mark.parametrize("line", ["联系作者 订阅 登录", "记者了解到 城市变了", "By the river"])
+def test_lines_that_only_look_like_bylines(line: str) -> None:
+    assert metadata(article(line))[0] is None
+
+
 def test_reporter_in_a_chinese_dateline() -> None:
     prose = "<p>本报讯（记者 张三 通讯员 李四）城市的变化很大，人们的生活也随之改变，街道整洁了许多。</p>"
     assert metadata(article("", prose + PROSE_ZH))[0] == "张三"
@@ -433,12 +471,12 @@ def test_reporter_in_a_chinese_dateline() -> None:
     [
         ("<title>城市 - 某某网</title>", "城市", "城市"),
         ("<title>城市的变化很大_频道_某某网</title>", "", "城市的变化很大"),
-        ("<title>劳伦斯：一个无法定义的人-某某财经</title>", "", "劳伦斯：一个无法定义的人"),
+        ("<title>城市规划：一座新桥的故事-某某财经</title>", "", "城市规划：一座新桥的故事"),
         ("<title>Rivers of England | Field Notes</title>", "", "Rivers of England"),
         (
-            "<title>Opinion | Republicans Are Following Trump to Nowhere</title>",
+            "<title>Opinion | Why the old bridge over the river should be rebuilt</title>",
             "",
-            "Republicans Are Following Trump to Nowhere",
+            "Why the old bridge over the river should be rebuilt",
         ),
         ("<title>城市</title>", "另一个标题", "城市"),
         (
@@ -448,11 +486,11 @@ def test_reporter_in_a_chinese_dateline() -> None:
         ),
         (
             (
-                '<title>x</title><meta property="og:title" content="Best gadgets | ZDNet">'
-                '<meta property="og:site_name" content="ZDNet">'
+                '<title>x</title><meta property="og:title" content="Bridge vote | The Gazette">'
+                '<meta property="og:site_name" content="The Gazette">'
             ),
             "",
-            "Best gadgets",
+            "Bridge vote",
         ),
         ("<title>A well-known story - The Gazette</title>", "", "A well-known story"),
     ],
@@ -504,7 +542,7 @@ def test_decode_every_chinese_page_cleanly() -> None:
 
 def test_extraction_quality_on_sample() -> None:
     score = load_scorer()
-    for lang, floor in (("en", 0.91), ("zh", 0.95)):  # reached: 0.938, 0.980
+    for lang, floor in (("en", 0.91), ("zh", 0.95)):  # reached: 0.939, 0.980
         gold = score.load(str(DATA / lang / "gold.jsonl"))
         sample = dict(list(pages(lang).items())[:10])
         pred = {}

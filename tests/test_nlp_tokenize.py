@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import subprocess
@@ -282,3 +281,23 @@ def test_cache_dir_writable_by_others_is_refused(
     monkeypatch.setenv("YULIAO_CACHE_DIR", str(shared))
     with pytest.raises(NlpError, match="writable by other users"):
         _jieba.cache_dir()
+
+
+def test_processes_building_the_cache_at_once(tmp_path: Path) -> None:
+    """Three fresh processes build jieba's cache into one directory at the same moment."""
+    code = "import nlp; print('|'.join(nlp.segment('我爱自然语言处理')))"
+    env = {**os.environ, "YULIAO_CACHE_DIR": str(tmp_path / "cache"), "YULIAO_ZH_BACKEND": "jieba"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert results == [("我|爱|自然语言|处理\n", "")] * 3
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == ["jieba.cache"]

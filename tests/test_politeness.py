@@ -3,6 +3,7 @@ Retry-After, requests per host, User-Agent. Hosts are distinct loopback addresse
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -22,7 +23,7 @@ def chain(prefix: str, n: int) -> dict[str, Reply]:
 
 def page_gaps(server: RoutedServer) -> list[float]:
     times = [hit.time for hit in server.hits() if hit.path != "/robots.txt"]
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_case26_unreadable_robots_txt_means_disallow_all(serve: Serve, db: str) -> None:

@@ -70,11 +70,27 @@ def test_frequency_chart_has_bars(browser: Any, served: Served) -> None:
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.freq tbody tr")) == 50
 
 
-def test_overview_draws_three_charts(browser: Any, served: Served) -> None:
+def test_overview_draws_time_charts_and_bar_charts(browser: Any, served: Served) -> None:
     browser.get(served.url("/overview"))
     charts = wait_for(browser, "figure.chart svg")
-    assert len(charts) == 3
+    assert len(charts) == 5
     assert all(chart.find_elements(By.TAG_NAME, "rect") for chart in charts)
+    documents = browser.find_element(By.CSS_SELECTOR, "figure.timeline")
+    assert documents.find_element(By.TAG_NAME, "figcaption").text.startswith(
+        "Documents by month published"
+    )
+    bars = documents.find_elements(By.CSS_SELECTOR, "svg g.column rect")
+    assert len(bars) > 6
+    assert min(bar.size["height"] for bar in bars) > 0
+    colours = {bar.value_of_css_property("fill") for bar in bars}
+    assert len(colours) == 2  # Chinese and English, stacked
+
+    browser.find_element(By.CSS_SELECTOR, 'a.basis[data-by="fetched"]').click()
+    WebDriverWait(browser, 10).until(ec.url_contains("by=fetched"))
+    caption = wait_for(browser, "figure.timeline figcaption")[0]
+    assert caption.text.startswith("Documents by month fetched")
+    row = browser.find_element(By.CSS_SELECTOR, "table.crawls tbody tr")
+    assert row.find_element(By.CSS_SELECTOR, ".status").text == "finished"
 
 
 def test_script_query_renders_as_text(browser: Any, served: Served) -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawler.commands.serve import is_loopback
+from crawler.commands.serve import is_loopback, listen
 from tests.conftest import CrawlRun, yuliao
+from tests.test_layers import loaded_modules
 from tests.web_fixtures import Served, start_server, stop_server
 
 
@@ -31,6 +32,15 @@ from tests.web_fixtures import Served, start_server, stop_server
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_the_web_app_loads_no_crawler_machinery() -> None:
+    assert loaded_modules("import crawler.web") & {"scrapy", "twisted", "jieba", "uvicorn"} == set()
+
+
+def test_listening_socket_is_tcp_so_asyncio_disables_nagle() -> None:
+    with listen("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP  # else each keep-alive response waits ~40 ms
 
 
 def test_other_hosts_need_public(crawled: CrawlRun) -> None:

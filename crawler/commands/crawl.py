@@ -134,6 +134,7 @@ def crawl(
     run_options = CrawlOptions(db=db, name=name, urls_file=urls_file, **options)
     started = time.monotonic()
     stats = run_crawl(urls, run_options)
+    stats.setdefault("finish_reason", "shutdown")  # none: stopped at once by a second Ctrl-C
     summary = CrawlSummary.from_stats(stats, time.monotonic() - started)
     _print_summary(summary, name)
     _check(summary, stats, urls)

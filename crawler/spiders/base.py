@@ -79,7 +79,7 @@ class CorpusSpider(scrapy.Spider):
         self._seed_fetched(response)
         frontier_url = response.meta.get("frontier_url", response.url)
         if not isinstance(response, TextResponse) or not _is_html(response):
-            self.frontier.record(frontier_url, "dropped", "not_html")
+            self.frontier.record(frontier_url, "dropped", "not_html", final=response.url)
             return None
         return PageItem(
             url=response.url,
@@ -96,9 +96,8 @@ class CorpusSpider(scrapy.Spider):
         """Record a request that ended without a response the spider could use."""
         fate, reason, retry_later = classify(failure)
         request = failure.request  # type: ignore[attr-defined]
-        self.frontier.record(
-            request.meta.get("frontier_url"), fate, reason, retry_later=retry_later
-        )
+        frontier_url = request.meta.get("frontier_url")
+        self.frontier.record(frontier_url, fate, reason, final=request.url, retry_later=retry_later)
         level = logging.INFO if fate == "failed" else logging.DEBUG
         self.logger.log(level, "%s: %s (%s)", fate, request.url, reason.replace("_", " "))
         self._seed_failed(request.meta, reason)

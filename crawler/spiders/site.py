@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from scrapy.http import Response
-from scrapy.linkextractors import LinkExtractor
 
 from crawler.spiders.base import CorpusSpider
+from crawler.urls import link_targets
 
 
 class SiteSpider(CorpusSpider):
@@ -20,7 +20,6 @@ class SiteSpider(CorpusSpider):
     """
 
     name = "site"
-    links = LinkExtractor(canonicalize=False)  # skips binary file extensions; ours is stricter
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         item = self.page_item(response)
@@ -40,9 +39,6 @@ class SiteSpider(CorpusSpider):
         yield from self.allowed_requests(urls, depth)
 
     def _link_urls(self, response: Response) -> list[str]:
-        """The page's link targets; a malformed link is skipped, never fatal."""
-        try:
-            return [link.url for link in self.links.extract_links(response)]
-        except ValueError:  # a URL urllib cannot parse anywhere on the page
-            self.crawler.stats.inc_value("yuliao/links_skipped/invalid_url")
-            return []
+        """The page's link targets (Scrapy's LinkExtractor costs several times more per page)."""
+        hrefs = response.xpath("//a/@href | //area/@href").getall()
+        return list(link_targets(hrefs, response.urljoin))

@@ -15,7 +15,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from crawler.web import queries
-from crawler.web.params import freq_params, kwic_params, required, search_params
+from crawler.web.params import (
+    freq_params,
+    kwic_params,
+    overview_params,
+    required,
+    search_params,
+)
 
 
 async def search(request: Request) -> JSONResponse:
@@ -30,6 +36,12 @@ async def document(request: Request) -> JSONResponse:
     return JSONResponse(jsonable(await queries.document(request, request.path_params["doc_id"])))
 
 
+async def duplicates(request: Request) -> JSONResponse:
+    """``list[NearDuplicate]``: documents within 3 bits of this one, closest first."""
+    found = await queries.near_duplicates(request, request.path_params["doc_id"])
+    return JSONResponse(jsonable(found))
+
+
 async def kwic(request: Request) -> JSONResponse:
     """``list[Line]`` for ``word`` (required), ``width``, ``limit``, ``sort``."""
     params = kwic_params(request.query_params)
@@ -39,14 +51,20 @@ async def kwic(request: Request) -> JSONResponse:
 
 async def freq(request: Request) -> JSONResponse:
     """``[[token, count], ...]`` for ``lang``, ``top``, ``stopwords``."""
-    return JSONResponse(
-        jsonable(await queries.frequencies(request, freq_params(request.query_params)))
-    )
+    counted = await queries.frequencies(request, freq_params(request.query_params))
+    return JSONResponse(jsonable(counted.value))
 
 
 async def stats(request: Request) -> JSONResponse:
     """The corpus ``Stats``."""
-    return JSONResponse(jsonable(await queries.stats(request)))
+    counted = await queries.stats(request)
+    return JSONResponse(jsonable(counted.value))
+
+
+async def overview(request: Request) -> JSONResponse:
+    """The ``Overview`` (stats, timeline, latest crawls) for ``by`` (``published``/``fetched``)."""
+    counted = await queries.overview(request, overview_params(request.query_params))
+    return JSONResponse(jsonable(counted.value))
 
 
 def jsonable(value: Any) -> Any:
@@ -65,7 +83,9 @@ def jsonable(value: Any) -> Any:
 routes = [
     Route("/search", search),
     Route("/document/{doc_id:int}", document),
+    Route("/document/{doc_id:int}/duplicates", duplicates),
     Route("/kwic", kwic),
     Route("/freq", freq),
     Route("/stats", stats),
+    Route("/overview", overview),
 ]

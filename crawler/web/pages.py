@@ -10,11 +10,20 @@ from starlette.routing import Route
 from crawler.web import queries, views
 from crawler.web.app import render
 from crawler.web.charts import bar_chart
-from crawler.web.params import freq_params, kwic_params, required, search_params
+from crawler.web.overview import crawl_rows, time_charts, undated
+from crawler.web.params import (
+    freq_params,
+    kwic_params,
+    overview_params,
+    required,
+    search_params,
+)
+from storage.dedup import MAX_DISTANCE
 
 CHART_BARS = 30  # bars in the frequency chart; the table below it has every row
 DOMAIN_BARS = 20
 OVERVIEW_WIDTH = 400  # pixels: three charts side by side on a wide screen, unscaled
+TIMELINE_WIDTH = 1000  # pixels: the width of the page's column, unscaled
 
 
 async def search_page(request: Request) -> Response:
@@ -30,9 +39,17 @@ async def search_page(request: Request) -> Response:
 
 
 async def document_page(request: Request) -> Response:
-    doc = await queries.document(request, request.path_params["doc_id"])
+    doc, duplicates = await queries.document_and_duplicates(request, request.path_params["doc_id"])
     chunks, keywords = await run_in_threadpool(views.read, doc.text)
-    return render(request, "document.html", doc=doc, chunks=chunks, keywords=keywords)
+    return render(
+        request,
+        "document.html",
+        doc=doc,
+        duplicates=duplicates,
+        max_distance=MAX_DISTANCE,
+        chunks=chunks,
+        keywords=keywords,
+    )
 
 
 async def kwic_page(request: Request) -> Response:
@@ -54,7 +71,8 @@ async def kwic_csv(request: Request) -> Response:
 
 async def freq_page(request: Request) -> Response:
     params = freq_params(request.query_params)
-    rows = await queries.frequencies(request, params)
+    counted = await queries.frequencies(request, params)
+    rows = counted.value
     top = rows[:CHART_BARS]
     kwic = request.url_for("kwic")
     chart = bar_chart(
@@ -62,11 +80,16 @@ async def freq_page(request: Request) -> Response:
         top,
         links=[str(kwic.include_query_params(word=word)) for word, _ in top],
     )
-    return render(request, "freq.html", params=params, rows=rows, chart=chart)
+    return render(
+        request, "freq.html", params=params, rows=rows, chart=chart, counted_at=counted.at
+    )
 
 
 async def overview_page(request: Request) -> Response:
-    stats = await queries.stats(request)
+    by = overview_params(request.query_params)
+    counted = await queries.overview(request, by)
+    overview = counted.value
+    stats = overview.stats
     langs = [(group.key, group.documents) for group in stats.by_lang]
     tokens = [(group.key, group.tokens) for group in stats.by_lang]
     domains = [(group.key, group.documents) for group in stats.by_domain[:DOMAIN_BARS]]
@@ -75,7 +98,17 @@ async def overview_page(request: Request) -> Response:
         bar_chart("Tokens by language", tokens, width=OVERVIEW_WIDTH),
         bar_chart(f"Documents by domain (top {DOMAIN_BARS})", domains, width=OVERVIEW_WIDTH),
     ]
-    return render(request, "overview.html", stats=stats, charts=charts)
+    return render(
+        request,
+        "overview.html",
+        overview=overview,
+        stats=stats,
+        time_charts=time_charts(overview, width=TIMELINE_WIDTH),
+        undated=undated(overview),
+        charts=charts,
+        crawls=crawl_rows(overview.crawls),
+        counted_at=counted.at,
+    )
 
 
 routes = [

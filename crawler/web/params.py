@@ -9,15 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import cast
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
+
+from storage import TimeBasis
 
 SEARCH_LIMIT = (20, 100)  # (default, cap): hits per page
 KWIC_LIMIT = (100, 1000)  # concordance lines
 KWIC_WIDTH = (20, 100)  # characters of context on each side
 FREQ_TOP = (50, 500)  # rows of the frequency list
 SORTS = ("", "left", "right")
+TIME_BASES: tuple[TimeBasis, ...] = ("published", "fetched")  # the first is the default
 MAX_PAGE = 1_000_000
 _DIGITS = re.compile("[0-9]+")
 
@@ -92,6 +96,14 @@ def freq_params(query: QueryParams) -> FreqParams:
         top=number(query, "top", default=FREQ_TOP[0], cap=FREQ_TOP[1]),
         keep_stopwords=stopwords == "keep",
     )
+
+
+def overview_params(query: QueryParams) -> TimeBasis:
+    """Parse ``by``: date documents by ``published`` (the default) or ``fetched`` month."""
+    by = text(query, "by") or TIME_BASES[0]
+    if by not in TIME_BASES:
+        raise HTTPException(400, f"by must be published or fetched, got {by!r}")
+    return cast("TimeBasis", by)
 
 
 def required(value: str, name: str) -> str:
