@@ -62,7 +62,9 @@ def _write_table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(*columns, box=None, header_style="bold", pad_edge=False)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for key in columns:
+        table.add_column(key, overflow="fold")  # wrap long URLs whole rather than cut them off
     for record in records:
         table.add_row(*(Text(_cell(record[key])) for key in columns))  # Text: no markup parsing
     Console(soft_wrap=False).print(table)

@@ -11,7 +11,7 @@ from itertools import islice
 from types import TracebackType
 from typing import IO, Any
 
-from sqlalchemy import Connection, Row, exc, func, select, update
+from sqlalchemy import Connection, Row, exc, func, select, text, update
 from typing_extensions import Self
 
 from . import export as exporters
@@ -31,6 +31,7 @@ from .engine import (
 from .errors import DatabaseError, DocumentNotFound, InvalidQuery, StorageError
 from .frontier import Frontier, frontier_of
 from .models import crawls_table, documents_table, now, pages_table, to_unsigned64
+from .schema import VERSION_TABLE
 from .types import (
     CrawlInfo,
     Document,
@@ -149,6 +150,22 @@ class Corpus:
         )
         with database_errors(self._where), self._writer.begin() as conn:
             return int(conn.execute(statement.returning(_crawls.c.id)).scalar_one())
+
+    def check_writable(self) -> None:
+        """Fail now, with :class:`DatabaseError`, if the corpus cannot be written.
+
+        A crawl calls this before it starts fetching: a read-only file or a read-only
+        PostgreSQL role then gives one clear error instead of failing at the first batch.
+        The probe rewrites the schema version row to itself and rolls back.
+        """
+        probe = text(f"UPDATE {VERSION_TABLE} SET version_num = version_num")
+        with (
+            database_errors(self._where),
+            self._writer.connect() as conn,
+            conn.begin() as transaction,
+        ):
+            conn.execute(probe)
+            transaction.rollback()
 
     def frontier(self, crawl: str) -> Frontier:
         """The frontier of record of crawl ``crawl`` (see :mod:`storage.frontier`)."""

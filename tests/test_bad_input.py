@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,27 @@ def test_unusable_pages_are_dropped_by_reason(bad_site: SiteServer, tmp_path: Pa
     assert "not html: 1" in summary
     with Corpus(db) as corpus:
         assert [doc.url for doc in corpus.documents()] == [bad_site.url("/")]
+
+
+@pytest.fixture
+def immutable(tmp_path: Path) -> Iterator[Path]:
+    """A corpus file nobody may write, root included (``chattr +i``)."""
+    path = tmp_path / "corpus.db"
+    with Corpus(f"sqlite:///{path}"):
+        pass
+    chattr = subprocess.run(["chattr", "+i", str(path)], check=False, capture_output=True)
+    if chattr.returncode != 0:
+        reason = f"chattr +i failed: {chattr.stderr.strip()}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield path
+    subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_read_only_database_is_one_line_error(immutable: Path) -> None:
+    before = hashlib.sha256(immutable.read_bytes()).hexdigest()
+    proc = yuliao("--db", f"sqlite:///{immutable}", "crawl", "http://127.0.0.1:9/", "-q")
+    assert proc.returncode == 1
+    assert proc.stderr == f"Error: {immutable} is read-only\n"
+    assert hashlib.sha256(immutable.read_bytes()).hexdigest() == before

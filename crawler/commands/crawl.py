@@ -125,8 +125,8 @@ def crawl(
         raise click.UsageError("give at least one URL, or --urls-file")
     from crawler.runner import CrawlOptions, run_crawl  # Scrapy loads only here
 
-    with open_corpus(db, create=True):
-        pass  # a bad --db fails here, in one line, before Scrapy starts
+    with open_corpus(db, create=True) as corpus:
+        corpus.check_writable()  # a bad or read-only --db fails here, in one line
     first = urls[0] if urls else next(read_url_file(urls_file or ""))
     name = name or urlsplit(first).netloc
     options["keep_html"] = not options.pop("no_keep_html")
