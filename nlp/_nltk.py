@@ -64,8 +64,23 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in _sentence_splitter().span_tokenize(text)]
 
 
-@functools.lru_cache(maxsize=4096)  # names, brands and symbols recur in a corpus
+_CACHED_LENGTH = 64  # short runs (names, brands, symbols) recur in a corpus; paragraphs do not
+
+
 def word_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of each Treebank word, sentence by sentence as ``word_tokenize`` does.
+
+    Short runs are cached: a cache of whole paragraphs would only grow a worker's memory.
+    """
+    return _cached_word_spans(text) if len(text) <= _CACHED_LENGTH else _word_spans(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_word_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return _word_spans(text)
+
+
+def _word_spans(text: str) -> tuple[tuple[int, int], ...]:
     """``(start, end)`` of each Treebank word, sentence by sentence as ``word_tokenize`` does.
 
     The tokenizer only splits a period off the last word of its input, so it is fed one
