@@ -16,17 +16,17 @@ FORMATS = ("table", "json", "jsonl", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def output_options(func: F) -> F:
-    """The ``--format`` option of every command with tabular output."""
-    option = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
+def format_option(
+    choices: Sequence[str], *, default: str, help: str = "Output format."
+) -> Callable[[F], F]:
+    """The ``--format`` option (as ``fmt``), with the formats a command can write."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help
     )
-    return option(func)
+
+
+output_options = format_option(FORMATS, default="table")
+"""The ``--format`` option of every command with tabular output."""
 
 
 def as_dict(row: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from crawler.commands.common import open_corpus
-from crawler.output import output_options, write_json, write_rows
+from crawler.output import format_option, output_options, write_json, write_rows
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet", "txt")
 
@@ -80,7 +80,7 @@ def search(db: str, query: str, fmt: str, **options: Any) -> None:
 @click.argument("document")
 @click.option("--tokens", is_flag=True, help="Also print the token stream.")
 @click.option("--sentences", is_flag=True, help="Print the text one sentence per line.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(["text", "json"], default="text")
 @click.pass_obj
 def show(db: str, document: str, tokens: bool, sentences: bool, fmt: str) -> None:
     """Show one document, by id or URL.
@@ -117,7 +117,7 @@ def show(db: str, document: str, tokens: bool, sentences: bool, fmt: str) -> Non
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option(["table", "json"], default="table")
 @click.pass_obj
 def stats(db: str, fmt: str) -> None:
     """Overview of the corpus: documents, tokens, duplicates, size, by language and domain.
@@ -212,13 +212,8 @@ def kwic(db: str, word: str, width: int, limit: int, fmt: str) -> None:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS),
-    default="jsonl",
-    show_default=True,
-    help="txt: one document per line, tokens space-separated.",
+@format_option(
+    EXPORT_FORMATS, default="jsonl", help="txt: one document per line, tokens space-separated."
 )
 @lang_option
 @since_option

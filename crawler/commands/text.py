@@ -9,6 +9,8 @@ from typing import IO, Any
 
 import click
 
+from crawler.output import format_option
+
 FORMATS = ("text", "json", "jsonl", "conll")
 
 
@@ -29,12 +31,9 @@ FORMATS = ("text", "json", "jsonl", "conll")
     type=click.IntRange(min=1),
     help="Print the N top TF-IDF keywords of the whole input instead of tokens.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
+@format_option(
+    FORMATS,
     default="text",
-    show_default=True,
     help="text: tokens separated by spaces; conll: CoNLL-U, one token a line.",
 )
 def tokenize(
