@@ -14,8 +14,10 @@ import click
 from crawler.commands.crawl import crawl
 from crawler.commands.db import db
 from crawler.commands.query import export, freq, kwic, search, show, stats
+from crawler.commands.reprocess import reprocess
 from crawler.commands.serve import serve
 from crawler.commands.text import tokenize
+from crawler.commands.warc import import_warc
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -35,7 +37,20 @@ def cli(ctx: click.Context, db: str) -> None:
     ctx.obj = db
 
 
-for command in (crawl, search, show, stats, tokenize, serve, freq, kwic, export, db):
+for command in (
+    crawl,
+    import_warc,
+    reprocess,
+    search,
+    show,
+    stats,
+    tokenize,
+    serve,
+    freq,
+    kwic,
+    export,
+    db,
+):
     cli.add_command(command)
 
 

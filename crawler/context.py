@@ -16,7 +16,9 @@ from weakref import WeakKeyDictionary
 
 from scrapy import signals
 
+from crawler.addresses import AddressPolicy
 from crawler.frontier import CrawlFrontier
+from crawler.guard import allow_list, installed_resolver
 from crawler.hosts import HostPolicy
 from crawler.pool import WorkerPool
 from crawler.store import CrawlStore
@@ -66,6 +68,12 @@ class CrawlContext:
     @cached_property
     def frontier(self) -> CrawlFrontier:
         return CrawlFrontier(self.crawler, self.store)
+
+    @cached_property
+    def addresses(self) -> AddressPolicy:
+        """The hosts this crawl may reach although they are not public (the resolver's)."""
+        resolver = installed_resolver()
+        return resolver.policy if resolver else allow_list(self.crawler.settings)
 
     @cached_property
     def hosts(self) -> HostPolicy:

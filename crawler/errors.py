@@ -5,17 +5,25 @@ Tree of the crawler's own exceptions (all are ``IgnoreRequest``: the request is 
     IgnoreRequest
     └── RequestRefused      a politeness rule keeps the request from being sent
         ├── RobotsUnavailable   robots.txt could not be read: the host is off limits for now
-        └── HostSkipped         the host asks for more patience than the crawl allows
+        ├── HostSkipped         the host asks for more patience than the crawl allows
+        └── Blocked             a scheme or an address the crawler never connects to
 """
 
 from __future__ import annotations
 
+import gzip
+import sys
+import zlib
+from collections.abc import Iterator
 from typing import Literal
 
+import brotli
+from OpenSSL.SSL import Error as TlsError
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
@@ -29,6 +37,14 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+if sys.version_info >= (3, 14):
+    from compression.zstd import ZstdError
+else:
+    from backports.zstd import ZstdError
+
+
+Fate = Literal["dropped", "failed"]
 
 
 class RequestRefused(IgnoreRequest):
@@ -54,8 +70,15 @@ class HostSkipped(RequestRefused):
     """The host's Crawl-delay or Retry-After is above the crawl's cap."""
 
 
-# Scrapy's own download exceptions (2.19+) first, then Twisted's.
+class Blocked(RequestRefused):
+    """Not http(s) (``blocked_scheme``), or not a public address (``blocked_address``)."""
+
+
+# Matched against the error and its causes: Scrapy's own download exceptions (2.19+) first,
+# then Twisted's, which they wrap, then the decoders' for a body that is not in its
+# Content-Encoding (Scrapy's HttpCompressionMiddleware lets those through).
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (TlsError, "tls_handshake"),
     (DownloadConnectionRefusedError, "connection_refused"),
     (CannotResolveHostError, "dns_lookup_failed"),
     (DownloadTimeoutError, "timeout"),
@@ -66,18 +89,40 @@ _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (TCPTimedOutError, "timeout"),
     (ResponseNeverReceived, "no_response"),
     (ResponseFailed, "data_loss"),
+    (DownloadFailedError, "download_failed"),
+    (gzip.BadGzipFile, "bad_content_encoding"),
+    (zlib.error, "bad_content_encoding"),
+    (brotli.error, "bad_content_encoding"),
+    (ZstdError, "bad_content_encoding"),
 )
 
 
 def network_reason(failure: Failure) -> str:
-    """The name of a download error (``connection_refused``, ``timeout``, ...)."""
+    """The name of a download error (``connection_refused``, ``tls_handshake``, ...)."""
+    causes = list(_causes(failure.value))
     for exc_type, reason in _REASONS:
-        if failure.check(exc_type):
+        if any(isinstance(cause, exc_type) for cause in causes):
             return reason
     return type(failure.value).__name__.lower()
 
 
-def classify(failure: Failure) -> tuple[Literal["dropped", "failed"], str, bool]:
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the errors it wraps, outermost first.
+
+    Scrapy 2.19 raises a ``DownloadFailedError`` from Twisted's ``ResponseNeverReceived``,
+    whose ``reasons`` hold the real error (an OpenSSL one, say).
+    """
+    pending = [exc]
+    while pending:
+        exc = pending.pop(0)
+        yield exc
+        if exc.__cause__ is not None:
+            pending.append(exc.__cause__)
+        if isinstance(exc, ResponseFailed):
+            pending.extend(reason.value for reason in exc.reasons if isinstance(reason, Failure))
+
+
+def classify(failure: Failure) -> tuple[Fate, str, bool]:
     """Sort a request that got no usable response: failed or dropped, why, retry in a later run.
 
     Requests the crawler chose not to send (robots.txt, politeness caps, size limits) are
@@ -93,7 +138,9 @@ def classify(failure: Failure) -> tuple[Literal["dropped", "failed"], str, bool]
     if failure.check(HttpError):  # a subclass of IgnoreRequest, so before it
         return "failed", f"http_{failure.value.response.status}", False
     if failure.check(IgnoreRequest):
-        return "dropped", _ignored_reason(str(failure.value)), False
+        reason = _ignored_reason(str(failure.value))
+        fate: Fate = "failed" if reason == "redirect_limit" else "dropped"  # the site's fault
+        return fate, reason, False
     return "failed", network_reason(failure), False
 
 

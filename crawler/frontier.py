@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from crawler.urls import UnusableUrl, canonicalize
@@ -52,6 +52,7 @@ class CrawlFrontier:
         self._writing = 0
         self._last_flush = time.monotonic()
         self._failed = False
+        self.committed: Callable[[Sequence[Outcome]], None] | None = None
 
     def start(self, seeds: list[str], settings: dict[str, object]) -> bool:
         """Record the crawl as running; ``True`` when it resumes with URLs already known."""
@@ -155,9 +156,7 @@ class CrawlFrontier:
         add, outcomes = self._take()
         if add or outcomes:
             self._writing += 1
-            task = asyncio.ensure_future(
-                self.store.write(self.store.frontier.update, add, outcomes)
-            )
+            task = asyncio.ensure_future(self.store.write(self._update, add, outcomes))
             task.add_done_callback(self._written)
 
     def flush_now(self) -> None:
@@ -166,9 +165,16 @@ class CrawlFrontier:
         if not (add or outcomes or self._writing):
             return
         try:
-            self.backlog += self.store.write_now(self.store.frontier.update, add, outcomes)
+            self.backlog += self.store.write_now(self._update, add, outcomes)
         except StorageError as exc:
             self.fail(exc)
+
+    def _update(self, add: list[tuple[str, int]], outcomes: list[Outcome]) -> int:
+        """Write one batch (on the writer thread), then pass its outcomes to ``committed``."""
+        added = self.store.frontier.update(add, outcomes)
+        if self.committed is not None and outcomes:
+            self.committed(outcomes)
+        return added
 
     def _take(self) -> tuple[list[tuple[str, int]], list[Outcome]]:
         add, outcomes = list(self._found.items()), self._outcomes

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from crawler.work import TextAnalysis
 from nlp import Extracted
+from nlp.extract import EXTRACTOR_VERSION
+from storage import NewDocument
 
 
 @dataclass(slots=True)
@@ -32,3 +35,34 @@ class PageItem:
 
     def __post_init__(self) -> None:
         self.request_url = self.request_url or self.url
+
+    def document(self, crawl_name: str | None, *, keep_html: bool) -> NewDocument:
+        """The document to store, once extracted and analyzed; the raw page if ``keep_html``."""
+        extracted, analysis = self.extracted, self.analysis
+        assert extracted is not None
+        assert analysis is not None
+        return NewDocument(
+            url=self.url,
+            text=analysis.text,
+            tokens=analysis.tokens,
+            lang=analysis.lang,
+            content_hash=analysis.content_hash,
+            simhash=analysis.fingerprint,
+            n_chars=analysis.n_chars,
+            n_tokens=analysis.n_tokens,
+            n_sentences=analysis.n_sentences,
+            domain=urlsplit(self.url).hostname or "",
+            canonical_url=extracted.canonical_url,
+            crawl_name=crawl_name,
+            http_status=self.status,
+            fetched_at=self.fetched_at,
+            published_at=extracted.published,
+            title=extracted.title,
+            author=extracted.author,
+            encoding=self.encoding,
+            encoding_source=self.encoding_source,
+            tokenizer=analysis.tokenizer,
+            extractor=EXTRACTOR_VERSION,
+            body=self.body if keep_html else None,
+            headers=self.headers if keep_html else None,
+        )

@@ -13,15 +13,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.asyncio import create_looping_call
 
 from crawler.context import CrawlContext
 from crawler.items import PageItem
-from crawler.work import PageTimeout, analyze_text, extract_page
-from nlp.extract import EXTRACTOR_VERSION
+from crawler.work import (
+    PageTimeout,
+    analyze_text,
+    extract_page,
+    unusable_body,
+    unusable_extraction,
+)
 from storage import NewDocument, StorageError
 
 if TYPE_CHECKING:
@@ -79,13 +84,15 @@ class ExtractPipeline(_WorkerStage):
         self.context.pool.start()
 
     async def process_item(self, item: PageItem) -> PageItem:
+        reason = unusable_body(item.body, item.http_charset)
+        if reason:
+            self._drop(reason, item)
         encoding, source, extracted = await self._run(
             item, extract_page, item.body, item.http_charset, item.url
         )
-        if extracted is None or not extracted.text.strip():
-            self._drop("no_main_text", item)
-        if self.max_chars and len(extracted.text) > self.max_chars:
-            self._drop("too_large", item)
+        reason = unusable_extraction(source, extracted, self.max_chars)
+        if reason:
+            self._drop(reason, item)
         item.encoding, item.encoding_source, item.extracted = encoding, source, extracted
         return item
 
@@ -115,34 +122,47 @@ class StoragePipeline(_Stage):
     """Write documents to the corpus in batches, one transaction per batch.
 
     A batch is written when it holds ``YULIAO_BATCH_SIZE`` documents or its oldest is
-    ``YULIAO_BATCH_SECONDS`` old, so a kill loses at most that much work.
+    ``YULIAO_BATCH_SECONDS`` old (checked by a timer too, for the last pages of a crawl that
+    waits for them), so a kill loses at most that much work.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
         self.batch_size = max(1, settings.getint("YULIAO_BATCH_SIZE", 50))
-        self.batch_seconds = settings.getfloat("YULIAO_BATCH_SECONDS", 2.0)
+        # 0 writes each page at once
+        self.batch_seconds = max(0.0, settings.getfloat("YULIAO_BATCH_SECONDS", 2.0))
         self.keep_html = settings.getbool("YULIAO_KEEP_HTML", True)
         self._pending: list[tuple[PageItem, NewDocument]] = []
         self._oldest = time.monotonic()
         self._lock = asyncio.Lock()
+        self._timer = create_looping_call(self._flush_if_due)
+        self._flushing: asyncio.Future[None] | None = None  # the timer's flush, if any
         crawler.signals.connect(self._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self._item_error, signal=signals.item_error)
 
+    def open_spider(self) -> None:
+        self._timer.start(max(self.batch_seconds, 0.1), now=False)  # 0 must not spin
+
     async def close_spider(self) -> None:
+        if self._timer.running:
+            self._timer.stop()
         await self._flush()
 
     async def process_item(self, item: PageItem) -> PageItem:
         if not self._pending:
             self._oldest = time.monotonic()
-        self._pending.append((item, self._document(item)))
+        self._pending.append((item, item.document(self.context.name, keep_html=self.keep_html)))
         if len(self._pending) >= self.batch_size or self._due():
             await self._flush()
         return item
 
     def _due(self) -> bool:
         return time.monotonic() - self._oldest >= self.batch_seconds
+
+    def _flush_if_due(self) -> None:
+        if self._pending and self._due():
+            self._flushing = asyncio.ensure_future(self._flush())
 
     async def _flush(self) -> None:
         async with self._lock:
@@ -166,33 +186,3 @@ class StoragePipeline(_Stage):
         if isinstance(item, PageItem):
             frontier = self.context.frontier
             frontier.record(item.request_url, "failed", "processing_error", final=item.url)
-
-    def _document(self, item: PageItem) -> NewDocument:
-        extracted, analysis = item.extracted, item.analysis
-        assert extracted is not None
-        assert analysis is not None
-        return NewDocument(
-            url=item.url,
-            text=analysis.text,
-            tokens=analysis.tokens,
-            lang=analysis.lang,
-            content_hash=analysis.content_hash,
-            simhash=analysis.fingerprint,
-            n_chars=analysis.n_chars,
-            n_tokens=analysis.n_tokens,
-            n_sentences=analysis.n_sentences,
-            domain=urlsplit(item.url).hostname or "",
-            canonical_url=extracted.canonical_url,
-            crawl_name=self.context.name,
-            http_status=item.status,
-            fetched_at=item.fetched_at,
-            published_at=extracted.published,
-            title=extracted.title,
-            author=extracted.author,
-            encoding=item.encoding,
-            encoding_source=item.encoding_source,
-            tokenizer=analysis.tokenizer,
-            extractor=EXTRACTOR_VERSION,
-            body=item.body if self.keep_html else None,
-            headers=item.headers if self.keep_html else None,
-        )

@@ -8,8 +8,11 @@ stall downloads, so the pipelines await it from a ``ProcessPoolExecutor`` instea
   while the workers are behind (backpressure);
 - a time limit per page: the worker interrupts a call at the limit itself
   (:func:`crawler.work.call_with_limit`); a call that still does not come back (stuck in
-  native code) gets its pool replaced, and the pages that were running beside it are
-  submitted again to the new one;
+  native code) gets its pool replaced, and the pages that were running or queued beside it
+  are submitted again to the new one;
+- the limit does not count the workers' start-up (spawn, imports, dictionaries: seconds on
+  a busy machine; pages wait for it up to ``startup`` seconds): charged to the first pages,
+  it would time them out and replace the pool by one that starts just as slowly;
 - fresh workers every ``max_calls`` calls, so that what libraries cache or leak in a worker
   stays bounded however long the crawl (the old pool finishes its calls, then exits;
   ``max_tasks_per_child`` is not used: it deadlocks on Python 3.11-3.13, CPython gh-115634).
@@ -38,7 +41,13 @@ class WorkerPool:
     """Worker processes shared by the pipelines of one crawl."""
 
     def __init__(
-        self, workers: int, *, limit: float, grace: float = 5.0, max_calls: int = 0
+        self,
+        workers: int,
+        *,
+        limit: float,
+        grace: float = 5.0,
+        startup: float = 60.0,
+        max_calls: int = 0,
     ) -> None:
         if workers < 1:
             raise ValueError(f"YULIAO_WORKERS must be positive, got {workers}")
@@ -47,6 +56,7 @@ class WorkerPool:
         self.workers = workers
         self.limit = limit
         self.grace = grace  # past the limit, how long a worker may take to interrupt itself
+        self.startup = startup  # how long pages wait for new workers before their clock runs
         self.longest = 0.0  # seconds, the longest call so far (timed in the worker)
         self.max_calls = max_calls
         self._calls = 0
@@ -54,7 +64,7 @@ class WorkerPool:
         self.pids: set[int] = set()
         self._free = asyncio.Semaphore(workers)
         self._executor = _executor(workers)
-        self._started_at_once = False
+        self._starting: list[Future[int]] = []  # one start-up call per worker of the executor
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """Run ``func(*args)`` in a worker process without blocking the reactor.
@@ -74,11 +84,11 @@ class WorkerPool:
 
     def start(self) -> None:
         """Start the workers now, so their warm-up overlaps the crawl's start (idempotent)."""
-        if self._started_at_once:
+        if self._starting:
             return
-        self._started_at_once = True
-        for _ in range(self.workers):
-            self._executor.submit(os.getpid).add_done_callback(self._started)
+        self._starting = [self._executor.submit(os.getpid) for _ in range(self.workers)]
+        for future in self._starting:
+            future.add_done_callback(self._started)
 
     def _started(self, future: Future[int]) -> None:
         if not future.cancelled() and future.exception() is None:
@@ -94,13 +104,9 @@ class WorkerPool:
             self._renew()
         job = partial(call_with_limit, self.limit, func, *args)
         for attempt in range(2):
-            executor = self._executor
-            future = asyncio.get_running_loop().run_in_executor(executor, job)
+            executor = await self._started_executor()
             try:
-                pid, seconds, result = await asyncio.wait_for(future, self.limit + self.grace)
-            except asyncio.TimeoutError:
-                self._replace(executor, f"a page ran past {self.limit:g} s")
-                raise PageTimeout(f"over {self.limit:g} s, worker restarted") from None
+                pid, seconds, result = await self._attempt(executor, job)
             except BrokenProcessPool:
                 self._replace(executor, "a worker process died")
                 if attempt:
@@ -111,12 +117,42 @@ class WorkerPool:
             return result
         raise AssertionError("unreachable")
 
+    async def _attempt(
+        self, executor: ProcessPoolExecutor, job: Callable[[], tuple[int, float, T]]
+    ) -> tuple[int, float, T]:
+        """One try of a call in ``executor``.
+
+        Raises:
+            PageTimeout: the call did not come back in time; its pool is replaced.
+            BrokenProcessPool: a worker died, or the call was cancelled in the queue of a pool
+                replaced meanwhile: it is to be submitted again, not to end as a cancelled
+                page, which Scrapy would neither drop nor count as an error (left unrecorded).
+        """
+        call = asyncio.wrap_future(executor.submit(job))
+        try:
+            done, _ = await asyncio.wait([call], timeout=self.limit + self.grace)
+        finally:
+            call.cancel()  # a no-op once it is done; else nothing waits for it any more
+        if not done:
+            self._replace(executor, f"a page ran past {self.limit:g} s")
+            raise PageTimeout(f"over {self.limit:g} s, worker restarted")
+        if call.cancelled():
+            raise BrokenProcessPool("the worker processes were restarted")
+        return call.result()
+
+    async def _started_executor(self) -> ProcessPoolExecutor:
+        """The executor to hand a call to, once its workers have started (or ``startup`` s)."""
+        self.start()
+        starting = [asyncio.wrap_future(future) for future in self._starting if not future.done()]
+        if starting:
+            started = asyncio.gather(*starting, return_exceptions=True)
+            await asyncio.wait([started], timeout=self.startup)
+        return self._executor
+
     def _renew(self) -> None:
         """Fresh workers for the next calls; the old ones finish theirs, then exit."""
-        old, self._executor, self._calls = self._executor, _executor(self.workers), 1
-        self._started_at_once = False
-        self.start()
-        old.shutdown(wait=False)
+        self._calls = 1
+        self._fresh().shutdown(wait=False)
         logger.debug("worker processes renewed after %d calls", self.max_calls)
 
     def _replace(self, executor: ProcessPoolExecutor, why: str) -> None:
@@ -124,8 +160,13 @@ class WorkerPool:
         if executor is not self._executor:
             return
         logger.warning("%s: restarting the worker processes", why)
-        self._executor = _executor(self.workers)
-        _stop(executor)
+        _stop(self._fresh())
+
+    def _fresh(self) -> ProcessPoolExecutor:
+        """Put fresh workers in place, starting now; return the executor they replace."""
+        old, self._executor, self._starting = self._executor, _executor(self.workers), []
+        self.start()
+        return old
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:
@@ -135,7 +176,11 @@ def _executor(workers: int) -> ProcessPoolExecutor:
 
 
 def _stop(executor: ProcessPoolExecutor, *, grace: float = 0.0) -> None:
-    """Cancel queued calls; end the worker processes, after ``grace`` seconds if still busy."""
+    """Cancel queued calls; end the worker processes, after ``grace`` seconds if still busy.
+
+    Cancelling first also clears the calls cancelled before: CPython 3.11 fails on those when
+    it marks the calls of a broken pool.
+    """
     processes = list((getattr(executor, "_processes", None) or {}).values())  # CPython's
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:

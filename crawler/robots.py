@@ -3,7 +3,8 @@
 Scrapy's own middleware treats a robots.txt it cannot read (5xx, timeout, refused) as "allow
 everything" and ignores Crawl-delay. Here:
 
-- 2xx: the first 500 KiB are parsed (Protego); garbage or an HTML page parse to "allow all";
+- 2xx: the first 500 KiB are read and parsed (Protego), the download stopped there; garbage or
+  an HTML page parse to "allow all";
 - 3xx: followed, up to 5 hops (more: "unavailable", so allow all);
 - 4xx except 429: no robots.txt, allow all;
 - 429, 5xx, and network errors: complete disallow. The host's pages are not fetched; they stay
@@ -20,9 +21,11 @@ import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, TypeAlias
+from weakref import WeakKeyDictionary
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309: parse at least 500 KiB
 ROBOTS_MAX_REDIRECTS = 5
+ROBOTS_META = "robots_txt"  # meta key of a robots.txt request: read at most ROBOTS_MAX_BYTES
 
 
 class _Unavailable:
@@ -66,6 +70,8 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         self.max_crawl_delay = settings.getfloat("YULIAO_CRAWL_DELAY_MAX", 60.0)
         self.hosts = CrawlContext.of(crawler).hosts
         self._rules_of: dict[str, asyncio.Future[Rules] | Rules] = {}
+        self._read: WeakKeyDictionary[Request, int] = WeakKeyDictionary()
+        crawler.signals.connect(self._stop_reading, signal=signals.bytes_received)
 
     async def process_request(self, request: Request) -> None:  # type: ignore[override]
         if request.meta.get("dont_obey_robotstxt") or not request.url.startswith("http"):
@@ -103,7 +109,11 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         robots = Request(
             url,
             priority=self.DOWNLOAD_PRIORITY,
-            meta={"dont_obey_robotstxt": True, "redirect_ttl": ROBOTS_MAX_REDIRECTS},
+            meta={
+                "dont_obey_robotstxt": True,
+                "redirect_ttl": ROBOTS_MAX_REDIRECTS,
+                ROBOTS_META: True,
+            },
             callback=NO_CALLBACK,
         )
         assert self.crawler.engine is not None
@@ -123,10 +133,19 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             return self._note_unavailable(response.url, f"http_{status}")
         if not 200 <= status < 300:
             return None  # 3xx past the redirect limit, 4xx: no rules
+        if "download_stopped" in response.flags:
+            logger.info("%s is over %d bytes: the rest is not read", response.url, ROBOTS_MAX_BYTES)
         body = response.body[:ROBOTS_MAX_BYTES]
         rules = await asyncio.to_thread(build_from_crawler, self._parserimpl, self.crawler, body)
         self._apply_crawl_delay(rules, host, response.url)
         return rules
+
+    def _stop_reading(self, data: bytes, request: Request) -> None:
+        """End a robots.txt download past ``ROBOTS_MAX_BYTES``: the rest would not be parsed."""
+        if request.meta.get(ROBOTS_META):
+            read = self._read[request] = self._read.get(request, 0) + len(data)
+            if read > ROBOTS_MAX_BYTES:
+                raise StopDownload(fail=False)  # the response keeps what was read
 
     def _note_unavailable(self, url: str, reason: str) -> _Unavailable:
         logger.warning(

@@ -24,6 +24,7 @@ class CrawlOptions:
     spider: str = "site"
     urls_file: str | None = None
     allow_domains: Sequence[str] = ()
+    allow_hosts: Sequence[str] = ()
     max_pages: int = 0
     depth: int | None = None
     concurrency: int | None = None
@@ -33,6 +34,8 @@ class CrawlOptions:
     langs: Sequence[str] = ()
     contact: str | None = None
     keep_html: bool = True
+    frontier: str | None = None  # a Redis URL: one crawl shared by several workers
+    warc: str | None = None
     quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -43,6 +46,7 @@ class CrawlOptions:
             "YULIAO_DB": self.db,
             "YULIAO_CRAWL_NAME": self.name,
             "YULIAO_KEEP_HTML": self.keep_html,
+            "YULIAO_WARC": self.warc,
             "CLOSESPIDER_PAGECOUNT": self.max_pages,
             "LOG_LEVEL": "ERROR" if self.quiet else "INFO",
             "LOG_INSTALL_ROOT_HANDLER": False,  # see log_to_terminal
@@ -51,6 +55,11 @@ class CrawlOptions:
             overrides["YULIAO_PROGRESS"] = "off"
         if self.langs:
             overrides["YULIAO_LANGS"] = list(self.langs)
+        if self.frontier:
+            overrides["SCHEDULER"] = "crawler.distributed.scheduler.RedisScheduler"
+            overrides["REDIS_URL"] = self.frontier
+        if self.allow_hosts:
+            overrides["YULIAO_ALLOW_HOSTS"] = ",".join(self.allow_hosts)
         if self.depth is not None and self.spider == "site":
             overrides["DEPTH_LIMIT"] = self.depth
         if self.concurrency is not None:

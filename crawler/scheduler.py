@@ -83,7 +83,7 @@ class FrontierScheduler(BaseScheduler):
             if not self._follow(request):
                 return False
             self.queue.push(request)
-        elif not self.frontier.discover(request.url, int(request.meta.get("depth", 0))):
+        elif not self._discover(request.url, int(request.meta.get("depth", 0))):
             stats.inc_value("dupefilter/filtered")
             return False
         stats.inc_value("scheduler/enqueued")
@@ -126,11 +126,21 @@ class FrontierScheduler(BaseScheduler):
         if target in _canonical(request.meta.get("redirect_urls", ())):
             self.frontier.record(source, "failed", "redirect_loop", final=hop)
             return False
-        if self.frontier.known(target):
+        if not self._claim(target):
             self.frontier.record(source, "dropped", "redirect_to_known_url", final=hop)
             return False
-        self.frontier.remember(target)
         request.meta["frontier_hop"] = target
+        return True
+
+    def _discover(self, url: str, depth: int) -> bool:
+        """Queue a found page (``url`` canonical) unless the crawl knows it; ``False`` if known."""
+        return self.frontier.discover(url, depth)
+
+    def _claim(self, url: str) -> bool:
+        """Note ``url`` (canonical) as met, a redirect target; ``False`` if the crawl knew it."""
+        if self.frontier.known(url):
+            return False
+        self.frontier.remember(url)
         return True
 
     def _tick(self) -> None:

@@ -54,7 +54,12 @@ def read_url_file(path: str | Path) -> Iterator[str]:
 
 
 def check_url_file(path: str | Path) -> int:
-    """Read the whole file once, so that a bad line fails before the crawl; count the URLs."""
+    """Read the whole file once, so that a bad line fails before the crawl; count the URLs.
+
+    A pipe (``/dev/stdin``, ``<(...)``) is refused: it could not be read a second time.
+    """
+    if Path(path).exists() and not Path(path).is_file():
+        raise InvalidSeed(f"{path} is not a regular file (the URL file is read twice)")
     count = sum(1 for _ in read_url_file(path))
     if not count:
         raise InvalidSeed(f"{path} holds no URLs")

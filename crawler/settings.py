@@ -56,6 +56,19 @@ YULIAO_SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # per sitemap or feed, after decomp
 # Only http and https: file://, data:, s3:// and ftp:// links never reach a handler.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
+# Links, redirects and meta refreshes never reach a loopback, private, link-local (cloud
+# metadata) or otherwise non-public address: crawler/guard.py checks the resolved addresses
+# before anything is sent, and again when connecting. Start URLs' exact host:port are allowed;
+# YULIAO_ALLOW_HOSTS (also read from the environment) allows more: "intranet.example",
+# "10.1.2.3:8080", "192.168.0.0/16", comma-separated.
+TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
+YULIAO_ALLOW_HOSTS = ""
+
+# HTTP basic auth, "user:password" (`yuliao crawl --auth`), sent only to the origin (scheme,
+# host and port) of YULIAO_AUTH_ORIGIN, the first start URL; never to another port or scheme.
+YULIAO_AUTH = None
+YULIAO_AUTH_ORIGIN = None
+
 # Cookies are not needed for public pages and only make crawls less repeatable.
 COOKIES_ENABLED = False
 
@@ -70,13 +83,33 @@ YULIAO_FRONTIER_BATCH = 500
 YULIAO_FRONTIER_FLUSH_S = 1.0
 YULIAO_SEEN_CACHE = 50_000  # URLs remembered in memory in front of the database
 
+# One crawl on several machines (crawler/distributed/): `yuliao crawl --frontier redis://…`
+# sets SCHEDULER = "crawler.distributed.scheduler.RedisScheduler" and REDIS_URL. The queue and
+# the seen-set are shared in Redis (scrapy-redis); the database stays the record. A page a
+# worker popped is leased to it until its outcome is committed: a worker silent for
+# YULIAO_LEASE_S seconds (killed) has its pages put back in the queue. A worker stops when
+# nothing has been queued, leased or fetched anywhere for YULIAO_IDLE_STOP_S seconds.
+REDIS_URL = None
+REDIS_PARAMS = {"socket_timeout": 10, "socket_connect_timeout": 10}
+YULIAO_LEASE_S = 60.0
+YULIAO_IDLE_STOP_S = 30.0
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AddressGuardMiddleware": 40,  # before offsite, robots.txt and all
+    "crawler.middlewares.PeerAddressMiddleware": 990,  # next to the download handler
     "crawler.middlewares.PolitenessMiddleware": 90,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "crawler.middlewares.OriginAuthMiddleware": 300,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.warc.WarcMiddleware": 950,  # next to the downloader: responses as received
 }
+
+# YULIAO_WARC (`yuliao crawl --warc FILE`): archive every request and response in this WARC
+# file (gzipped per record, appended to), for `yuliao import-warc` or any WARC tool.
+YULIAO_WARC = None
 
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,

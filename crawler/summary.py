@@ -14,7 +14,12 @@ from rich.text import Text
 
 # Scrapy's close reason → the status of the crawl. A crawl that is not "finished" resumes when
 # run again under the same name (a page limit, Ctrl-C, a kill, a database error).
-_STATUS = {"finished": "finished", "shutdown": "interrupted", "database_error": "failed"}
+_STATUS = {
+    "finished": "finished",
+    "shutdown": "interrupted",
+    "database_error": "failed",
+    "frontier_error": "failed",  # the shared frontier (Redis) failed
+}
 
 
 def crawl_status(reason: str | None) -> str:

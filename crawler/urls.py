@@ -78,7 +78,7 @@ def link_targets(hrefs: Iterable[str], base: Callable[[str], str]) -> Iterator[s
     """Absolute targets of a page's ``href`` values, skipping files that are not pages.
 
     ``base`` resolves a relative link (``response.urljoin``); a link it cannot resolve (such as
-    ``http://[::1``) is skipped, never fatal.
+    ``http://[::1``) is passed on as it is, for :func:`canonicalize` to reject and count.
     """
     for href in hrefs:
         href = href.strip()
@@ -87,6 +87,7 @@ def link_targets(hrefs: Iterable[str], base: Callable[[str], str]) -> Iterator[s
         try:
             url = base(href)
         except ValueError:
+            yield href
             continue
         extension = urlsplit(url).path.rpartition(".")[2].lower()
         if extension not in _not_pages():

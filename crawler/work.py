@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import nlp
 from nlp import Extracted
+from nlp.extract import looks_binary
 
 T = TypeVar("T")
 
@@ -88,6 +89,31 @@ def extract_page(
     """Decode a page's bytes and extract its main text; also say how it was decoded."""
     decoded = nlp.decode_html(body, http_charset=http_charset)
     return decoded.encoding, decoded.source, nlp.extract_html(decoded.text, url=url)
+
+
+def unusable_body(body: bytes, http_charset: str | None) -> str | None:
+    """Why a page's bytes are not worth extracting (``empty``, ``not_html``), or ``None``."""
+    if not body or body.isspace():
+        return "empty"
+    if looks_binary(body, http_charset=http_charset):
+        return "not_html"  # an image or an archive labelled as HTML
+    return None
+
+
+def unusable_extraction(source: str, extracted: Extracted | None, max_chars: int) -> str | None:
+    """Why an extracted page is not kept, or ``None``.
+
+    ``encoding_uncertain``: no encoding read the bytes as text (likely mojibake), so the page
+    is never stored, searched or counted; ``no_main_text``; ``too_large`` (over ``max_chars``,
+    0 for no limit).
+    """
+    if source == "fallback":
+        return "encoding_uncertain"
+    if extracted is None or not extracted.text.strip():
+        return "no_main_text"
+    if max_chars and len(extracted.text) > max_chars:
+        return "too_large"
+    return None
 
 
 def analyze_text(text: str) -> TextAnalysis:

@@ -2,8 +2,10 @@
 
 The body is decompressed (if gzip) and parsed in chunks, and each element is dropped once
 read, so a sitemap of millions of entries costs the memory of one entry; reading stops at a
-byte cap and an entry cap. Entities are never expanded, and no DTD or external resource is
-loaded: billion-laughs and XXE documents yield their URLs without the payload.
+byte cap and an entry cap, and at libxml2's own limits (a text node over 10 MB, say).
+Entities are never expanded, and no DTD or external resource is loaded: XXE documents yield
+their URLs without the payload, and a billion-laughs or quadratic blowup document is refused
+whole (libxml2's entity amplification limit, ``TooLarge``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class NotXml(ValueError):
 
 
 class TooLarge(ValueError):
-    """The decompressed document passed the byte cap."""
+    """The decompressed document passed the byte cap, or one of libxml2's size limits."""
 
 
 def elements(body: bytes, tags: Iterable[str], *, max_bytes: int) -> Iterator[etree._Element]:
@@ -32,7 +34,8 @@ def elements(body: bytes, tags: Iterable[str], *, max_bytes: int) -> Iterator[et
 
     Raises:
         NotXml: after the elements before the error.
-        TooLarge: more than ``max_bytes`` of XML after decompression.
+        TooLarge: more than ``max_bytes`` of XML after decompression, or a text node, name
+            or nesting past libxml2's limits (gigabytes of blanks in a gzip bomb, say).
     """
     wanted = frozenset(tags)
     parser = etree.XMLPullParser(
@@ -50,7 +53,10 @@ def elements(body: bytes, tags: Iterable[str], *, max_bytes: int) -> Iterator[et
             yield from _completed(parser, wanted)
         parser.close()
     except etree.XMLSyntaxError as exc:
-        raise NotXml(str(exc).splitlines()[0] if str(exc) else "not XML") from exc
+        message = str(exc).splitlines()[0] if str(exc) else "not XML"
+        if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise TooLarge(message) from exc
+        raise NotXml(message) from exc
     except zlib.error as exc:
         raise NotXml(f"broken gzip data: {exc}") from exc
     yield from _completed(parser, wanted)

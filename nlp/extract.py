@@ -21,19 +21,21 @@ from resiliparse.parse.html import HTMLTree
 
 from nlp._boilerplate import Selection, select_main_text
 from nlp._byline import drop_bylines
-from nlp._encoding import decode_html
+from nlp._encoding import decode_html, looks_binary
 from nlp._metadata import read_metadata
 from nlp.types import Extracted
 
-__all__ = ["EXTRACTOR_VERSION", "decode_html", "extract_html"]
+__all__ = ["EXTRACTOR_VERSION", "decode_html", "extract_html", "looks_binary"]
 
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = (
-    f"yuliao-extract/3+resiliparse-{version('resiliparse')}+trafilatura-{version('trafilatura')}"
+    f"yuliao-extract/4+resiliparse-{version('resiliparse')}+trafilatura-{version('trafilatura')}"
 )
 
-_JUNK_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")  # controls, C1, U+FFFD
+# Controls but line breaks, C1 controls, U+FFFD left by decoding, lone surrogates: never text.
+_JUNK_RE = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffd]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u3000]+")  # \r, \f and \v break lines
 _MIN_SURE_CONTENT = 50  # units of prose below which the fast pass asks trafilatura
 _MAX_LEFT_OUT = 0.25  # share of prose outside the chosen run that makes it unsure
@@ -58,10 +60,12 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
     """
     if not html or html.isspace() or _is_binary(html):
         return None
+    if "\x00" in html:  # the parser would make it U+FFFD
+        html = html.replace("\x00", "")
     try:
         tree = HTMLTree.parse(html)
-    except UnicodeEncodeError:  # lone surrogates from lenient decoding
-        html = html.encode("utf-8", "replace").decode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, which no database stores either
+        html = _SURROGATE_RE.sub("", html)
         tree = HTMLTree.parse(html)
     if _is_deep(html):
         text = extract_plain_text(tree, main_content=False, list_bullets=False, alt_texts=False)
@@ -77,14 +81,14 @@ def extract_html(html: str, *, url: str | None = None) -> Extracted | None:
         return None
     return Extracted(
         text=text,
-        title=meta.title,
-        author=meta.author,
+        title=_scrub(meta.title),
+        author=_scrub(meta.author),
         published=meta.published,
-        sitename=meta.sitename,
-        lang_hint=meta.lang_hint,
-        canonical_url=urljoin(url, meta.canonical_url)
-        if url and meta.canonical_url
-        else meta.canonical_url,
+        sitename=_scrub(meta.sitename),
+        lang_hint=_scrub(meta.lang_hint),
+        canonical_url=_scrub(
+            urljoin(url, meta.canonical_url) if url and meta.canonical_url else meta.canonical_url
+        ),
     )
 
 
@@ -128,13 +132,21 @@ def _quiet_trafilatura() -> None:
 
 
 def _careful(html: str, url: str | None) -> str | None:
-    """Trafilatura's text of the page (imported here: it takes a fifth of a second)."""
+    """Trafilatura's text of the page (imported here: it takes a fifth of a second).
+
+    None when lxml, which trafilatura reads with, stopped short: past 256 nested elements
+    it silently drops the rest of the page, which the fast pass has seen whole.
+    """
     import trafilatura
+    from trafilatura.utils import HTML_PARSER, load_html
 
     _quiet_trafilatura()
     try:
+        tree = load_html(html)
+        if tree is None or any(error.level_name == "FATAL" for error in HTML_PARSER.error_log):
+            return None
         text: str | None = trafilatura.extract(
-            html, url=url, favor_recall=True, include_comments=False, include_tables=True
+            tree, url=url, favor_recall=True, include_comments=False, include_tables=True
         )
     except (ValueError, TypeError, RecursionError) as exc:
         logger.debug("trafilatura failed on %s: %s", url, exc)
@@ -143,6 +155,12 @@ def _careful(html: str, url: str | None) -> str | None:
 
 
 def _lines(text: str) -> str:
-    """One paragraph per line: whitespace collapsed, empty lines dropped."""
-    lines = (line.strip() for line in _SPACE_RE.sub(" ", text).splitlines())
+    """One paragraph per line: junk characters removed, whitespace collapsed, no empty lines."""
+    text = _SPACE_RE.sub(" ", _JUNK_RE.sub("", text))
+    lines = (line.strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _scrub(value: str | None) -> str | None:
+    """A metadata value without junk characters (JSON-LD can escape NUL and lone surrogates)."""
+    return _lines(value) or None if value else None

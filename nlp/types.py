@@ -42,7 +42,8 @@ class Keyword:
 class Decoded:
     """HTML bytes turned into text, and how the encoding was decided.
 
-    ``source`` is one of ``bom``, ``http``, ``meta``, ``detected`` or ``fallback``.
+    ``source`` is one of ``bom``, ``http``, ``meta``, ``detected`` or ``fallback`` (no encoding
+    read the bytes as text: likely mojibake).
     """
 
     text: str

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, exc, func, select, text, update
 from typing_extensions import Self
 
 from . import export as exporters
-from . import overview, schema, similar, words
+from . import overview, reprocess, schema, similar, words
 from . import search as fts
 from .dedup import MAX_DISTANCE
 from .engine import (
@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 _documents = documents_table
 _crawls = crawls_table
 _PAGE = 200  # documents per read transaction when streaming
+MAX_INT = 2**63 - 1  # the largest integer a database column holds (SQLite INTEGER, BIGINT)
 
 
 class Corpus:
@@ -241,8 +242,8 @@ class Corpus:
             InvalidQuery: nothing searchable in ``query``, a raw query the database rejects,
                 or a negative limit/offset.
         """
-        if limit < 0 or offset < 0:
-            raise InvalidQuery(f"limit and offset must not be negative, got {limit}, {offset}")
+        if not (0 <= limit <= MAX_INT and 0 <= offset <= MAX_INT):
+            raise InvalidQuery(f"limit and offset must be 0 to 2**63-1, got {limit}, {offset}")
         parsed = fts.parse_query(query, raw=raw)
         conditions = fts.filters(
             lang=lang, domain=domain, since=since, include_duplicates=include_duplicates
@@ -275,6 +276,57 @@ class Corpus:
         )
         for rows in self._pages(select(_documents).where(*conditions)):
             yield from map(_document, rows)
+
+    def stale_documents(
+        self,
+        *,
+        tokenizer: str,
+        extractor: str,
+        lang: str | None = None,
+        since: datetime | None = None,
+        batch: int = _PAGE,
+    ) -> Iterator[list[tuple[Document, Page | None]]]:
+        """Documents not made by these tokenizer and extractor versions, with their raw pages.
+
+        Batches of ``batch`` documents in id order, each read in its own short transaction
+        (duplicates included; ``None`` where no page was kept). Re-analyze them, then store the
+        result with :meth:`upsert_many` or :meth:`mark_current`.
+
+        Args:
+            since: only documents whose content changed at or after this time.
+        """
+        conditions = [
+            reprocess.stale(tokenizer, extractor),
+            *fts.filters(lang=lang, since=since, include_duplicates=True),
+        ]
+        after = 0
+        while True:
+            with self._read() as conn:
+                rows = reprocess.batch(conn, conditions, after=after, size=batch)
+                pages = reprocess.pages(conn, [row.id for row in rows])
+            if not rows:
+                return
+            yield [(_document(row), pages.get(row.id)) for row in rows]
+            after = rows[-1].id
+
+    def count_stale(
+        self,
+        *,
+        tokenizer: str,
+        extractor: str,
+        lang: str | None = None,
+        since: datetime | None = None,
+    ) -> int:
+        """How many documents :meth:`stale_documents` would return now."""
+        filters = fts.filters(lang=lang, since=since, include_duplicates=True)
+        with self._read() as conn:
+            return reprocess.count(conn, [reprocess.stale(tokenizer, extractor), *filters])
+
+    def mark_current(self, ids: Sequence[int], *, tokenizer: str, extractor: str) -> None:
+        """Record that a new analysis of documents ``ids`` changed nothing but the versions."""
+        with database_errors(self._where), self._writer.begin() as conn:
+            schema.lock(conn)
+            reprocess.mark_current(conn, ids, tokenizer, extractor)
 
     def stats(self) -> Stats:
         """Totals over all documents; the per-language and per-domain groups skip duplicates."""
@@ -369,7 +421,7 @@ class Corpus:
             for doc in self._by_ids(ids)
             for line in words.lines(doc.id, doc.url, doc.tokens, key, width=width)
         )
-        return list(islice(found, limit))
+        return list(islice(found, min(limit, MAX_INT)))
 
     def export(
         self,
@@ -418,6 +470,8 @@ class Corpus:
 
     def _document_row(self, id_or_url: int | str) -> Row[Any] | None:
         key = _documents.c.id if isinstance(id_or_url, int) else _documents.c.url
+        if isinstance(id_or_url, int) and abs(id_or_url) > MAX_INT:
+            return None  # no such id, and the driver would overflow
         with self._read() as conn:
             return conn.execute(select(_documents).where(key == id_or_url)).first()
 

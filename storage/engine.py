@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +56,16 @@ _MESSAGES = (  # sqlite3 error text → one line for the user; {where} is the da
         "cannot connect to {where}: connection refused (is the server running?)",
     ),
     ("password authentication failed", "cannot connect to {where}: password authentication failed"),
+    ("server closed the connection", "lost the connection to {where}: the server closed it"),
+    ("terminating connection", "lost the connection to {where}: the server shut down"),
+    ("the connection is closed", "lost the connection to {where}"),
     ("read-only transaction", "{where} is read-only"),
 )
 SUPPORTED = ("sqlite", "postgresql")
 _CONNECT_TIMEOUT_S = 10
+# Test hook: caps every SQLite connection at this many pages, so that a test can fill the
+# database (``database or disk is full``) without filling a disk. Unset in normal use.
+MAX_PAGES_ENV = "YULIAO_SQLITE_MAX_PAGES"
 
 
 def resolve_db_url(url: str | None) -> str:
@@ -149,6 +157,7 @@ def check_sqlite_file(url: URL, *, create: bool) -> None:
             raise CorpusNotFound(f"no corpus at {path}")
         if not path.parent.is_dir():
             raise DatabaseError(f"cannot create {path}: directory {path.parent} does not exist")
+        _create_empty(path)
         return
     try:
         with path.open("rb") as file:
@@ -159,6 +168,30 @@ def check_sqlite_file(url: URL, *, create: bool) -> None:
         raise DatabaseError(f"{path} is an empty file, not a yuliao corpus; remove it to start one")
     if header != _SQLITE_MAGIC:
         raise DatabaseError(f"{path} is not a yuliao corpus (not an SQLite database)")
+
+
+def _create_empty(path: Path) -> None:
+    """Put an empty SQLite database (in WAL mode) at ``path`` in one step, unless one appears.
+
+    SQLite would create the file with zero bytes and write its header later: another process
+    opening it in between (two crawls started together) would find an empty file, which is
+    refused as not a database.
+    """
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
+    try:
+        with closing(sqlite3.connect(partial)) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")  # writes the header: the file is whole
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            pass  # another process created it meanwhile: theirs is used
+        except PermissionError:  # a file system without hard links (FAT)
+            os.rename(partial, path)
+    except (OSError, sqlite3.Error) as error:
+        detail = getattr(error, "strerror", None) or error
+        raise DatabaseError(f"cannot create {path}: {detail}") from error
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -188,6 +221,9 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     try:
         for pragma in _PRAGMAS:
             cursor.execute(pragma)
+        max_pages = os.environ.get(MAX_PAGES_ENV)
+        if max_pages:
+            cursor.execute(f"PRAGMA max_page_count = {int(max_pages)}")
     finally:
         cursor.close()
 

@@ -17,7 +17,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Connection, Engine, Update, bindparam, delete, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Update,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    true,
+    update,
+)
 
 from .engine import database_errors, insert, writer
 from .models import crawls_table, documents_table, frontier_table, now
@@ -87,13 +99,16 @@ class Frontier:
 
     def pending(self, *, after: int = 0, limit: int = 1000) -> list[FrontierUrl]:
         """Up to ``limit`` pending URLs with an id above ``after``, oldest first."""
+        return self._urls(_frontier.c.status == "pending", after=after, limit=limit)
+
+    def known(self, *, after: int = 0, limit: int = 1000) -> list[FrontierUrl]:
+        """Up to ``limit`` URLs in any status with an id above ``after``, oldest first."""
+        return self._urls(true(), after=after, limit=limit)
+
+    def _urls(self, condition: ColumnElement[bool], *, after: int, limit: int) -> list[FrontierUrl]:
         statement = (
             select(_frontier.c.id, _frontier.c.url, _frontier.c.depth)
-            .where(
-                _frontier.c.crawl_id == self.crawl_id,
-                _frontier.c.status == "pending",
-                _frontier.c.id > after,
-            )
+            .where(_frontier.c.crawl_id == self.crawl_id, condition, _frontier.c.id > after)
             .order_by(_frontier.c.id)
             .limit(limit)
         )

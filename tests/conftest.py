@@ -18,6 +18,7 @@ pytest_plugins: list[str] = [
     "tests.db_fixtures",
     "tests.web_fixtures",
     "tests.crawl_fixtures",
+    "tests.redis_fixtures",
     "tests.nlp_fixtures",
 ]  # fixture modules of each area, e.g. "tests.databases"
 

@@ -3,20 +3,23 @@ crawls in a subprocess, and reading back what they stored."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.db_fixtures import run_sql
 from tests.siteserver import Reply, RoutedServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,6 +172,51 @@ def sqlite_rows(db: str, sql: str) -> list[tuple[Any, ...]]:
 def frontier_rows(db: str) -> list[tuple[str, str, str | None]]:
     """Every URL in the frontier: (url, status, last_error)."""
     return [tuple(row) for row in sqlite_rows(db, "SELECT url, status, last_error FROM frontier")]  # type: ignore[misc]
+
+
+Site = Callable[[str], Reply | None]
+
+
+def slowed(site: Site, delay: float) -> Site:
+    """``site`` answering each page after ``delay`` seconds: a crawl that lasts a while."""
+
+    def reply(path: str) -> Reply | None:
+        found = site(path)
+        return found and dataclasses.replace(found, delay=delay)
+
+    return reply
+
+
+def held(site: Site, path: str, release: threading.Event) -> Site:
+    """``site`` answering ``path`` only once ``release`` is set: the crawl cannot end before."""
+
+    def reply(asked: str) -> Reply | None:
+        if asked == path:
+            release.wait(timeout=120)
+        return site(asked)
+
+    return reply
+
+
+def urls(db: str) -> list[str]:
+    """Stored URLs, a list: a URL stored twice would show."""
+    return [url for (url,) in run_sql(db, "SELECT url FROM documents")]
+
+
+def site_urls(server: RoutedServer, pages: int, sections: int = 10) -> list[str]:
+    return sorted(server.url(path) for path in link_site_paths(pages, sections))
+
+
+@contextmanager
+def crawling(db: str, *args: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A crawl in the background, killed at the end if a failed check left it running."""
+    proc = start_crawl(db, *args, log=log)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
 
 
 @pytest.fixture

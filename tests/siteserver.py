@@ -150,16 +150,16 @@ class _RoutedHandler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         if reply.delay:
             time.sleep(reply.delay)
-        self.send_response(reply.status)
         headers = {
             "Content-Type": "text/html; charset=utf-8",
             "Content-Length": str(len(reply.body)),  # a route may claim another length
             **reply.headers,
         }
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the crawler gave up
+            self.send_response(reply.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
             self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -15,16 +15,19 @@ def test_missing_database_is_one_line_error_and_creates_nothing(tmp_path: Path) 
     assert not path.exists()
 
 
-def test_database_in_missing_directory(tmp_path: Path) -> None:
+def test_case21_database_in_a_missing_directory_or_on_a_directory(tmp_path: Path) -> None:
+    """A database that cannot be used is an error of the store (exit 1), as a read-only one."""
     path = tmp_path / "nowhere" / "corpus.db"
     proc = yuliao("--db", f"sqlite:///{path}", "crawl", "http://127.0.0.1:9/")
     assert proc.returncode == 1
-    assert proc.stderr.startswith("Error: ")
-    assert proc.stderr.count("\n") == 1
-    assert not path.parent.exists()
+    assert proc.stderr == f"Error: cannot create {path}: directory {path.parent} does not exist\n"
+    proc = yuliao("--db", f"sqlite:///{tmp_path}", "crawl", "http://127.0.0.1:9/")
+    assert proc.returncode == 1
+    assert proc.stderr == f"Error: {tmp_path} is a directory, not a corpus file\n"
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_malformed_url_is_usage_error(tmp_path: Path) -> None:
+def test_case21_malformed_url_is_usage_error(tmp_path: Path) -> None:
     proc = yuliao("--db", f"sqlite:///{tmp_path / 'c.db'}", "crawl", "not-a-url")
     assert proc.returncode == 2
     assert proc.stderr == (
@@ -34,10 +37,10 @@ def test_malformed_url_is_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "c.db").exists()
 
 
-def test_unknown_option_is_usage_error() -> None:
-    proc = yuliao("crawl", "--frobnicate", "http://127.0.0.1:9/")
+def test_case21_unknown_option_is_usage_error() -> None:
+    proc = yuliao("crawl", "--zzz", "http://127.0.0.1:9/")
     assert proc.returncode == 2
-    assert proc.stderr == "Error: No such option '--frobnicate'. (see 'yuliao crawl --help')\n"
+    assert proc.stderr == "Error: No such option '--zzz'. (see 'yuliao crawl --help')\n"
 
 
 def test_unreachable_start_url(tmp_path: Path, closed_port: int) -> None:

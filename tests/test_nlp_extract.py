@@ -3,6 +3,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import importlib.util
+import json
 import os
 import time
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from nlp.extract import EXTRACTOR_VERSION, decode_html, extract_html
+from nlp.extract import EXTRACTOR_VERSION, decode_html, extract_html, looks_binary
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction"
 
@@ -40,13 +41,13 @@ def test_decode_gbk_bytes_declared_by_meta_only() -> None:
     assert "北京欢迎你" in decoded.text
 
 
-def test_decode_lying_utf8_header_over_gbk_bytes() -> None:
+def test_case12_lying_utf8_header_loses_to_meta() -> None:
     decoded = decode_html(page_zh("gbk").encode("gbk"), http_charset="utf-8")
     assert (decoded.encoding, decoded.source) == ("gb18030", "meta")
     assert "\ufffd" not in decoded.text
 
 
-def test_decode_lying_header_without_meta_falls_to_detection() -> None:
+def test_case12_lying_header_without_meta_falls_to_detection() -> None:
     body = "<p>这是一个测试页面，北京欢迎你。</p>".encode("gbk")
     decoded = decode_html(body, http_charset="utf-8")
     assert (decoded.encoding, decoded.source) == ("gb18030", "detected")
@@ -54,26 +55,26 @@ def test_decode_lying_header_without_meta_falls_to_detection() -> None:
 
 
 @pytest.mark.parametrize("label", ["gb2312", "GBK", "x-gbk", "cp936"])
-def test_decode_narrow_chinese_labels_widen_to_gb18030(label: str) -> None:
+def test_case13_narrow_chinese_labels_widen_to_gb18030(label: str) -> None:
     body = "<p>价格 100€，生僻字𠀀。</p>".encode("gb18030")
     decoded = decode_html(body, http_charset=label)
     assert (decoded.encoding, decoded.source) == ("gb18030", "http")
     assert decoded.text == "<p>价格 100€，生僻字𠀀。</p>"
 
 
-def test_decode_bom_wins_over_header() -> None:
+def test_case13_bom_wins_over_header() -> None:
     decoded = decode_html(codecs.BOM_UTF8 + "<p>北京欢迎你</p>".encode(), http_charset="gbk")
     assert (decoded.text, decoded.encoding, decoded.source) == ("<p>北京欢迎你</p>", "utf-8", "bom")
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
-def test_decode_utf16_and_utf32_with_bom(encoding: str) -> None:
+def test_case13_utf16_and_utf32_with_bom(encoding: str) -> None:
     decoded = decode_html("<p>北京欢迎你 hello</p>".encode(encoding))
     assert decoded.text == "<p>北京欢迎你 hello</p>"
     assert decoded.source == "bom"
 
 
-def test_decode_unknown_label_is_ignored() -> None:
+def test_case13_unknown_label_is_ignored() -> None:
     body = "<meta charset='x-foo'><p>北京欢迎你</p>".encode()
     decoded = decode_html(body, http_charset="x-bar")
     assert (decoded.encoding, decoded.source) == ("utf-8", "detected")
@@ -91,18 +92,21 @@ def test_decode_legacy_label_over_utf8_bytes() -> None:
 
 
 @pytest.mark.parametrize("text", ["北京欢迎你", "网站地图", "<b>网站地图</b>"])
-def test_decode_short_undeclared_gbk(text: str) -> None:
+def test_case11_short_undeclared_gbk(text: str) -> None:
     decoded = decode_html(text.encode("gbk"))
     assert (decoded.text, decoded.encoding, decoded.source) == (text, "gb18030", "detected")
 
 
-def test_decode_short_undeclared_big5() -> None:
+def test_case11_short_undeclared_big5() -> None:
     decoded = decode_html("這是一個測試頁面".encode("big5"))
-    assert decoded.text == "這是一個測試頁面"
-    assert decoded.source == "detected"
+    assert (decoded.text, decoded.encoding, decoded.source) == (
+        "這是一個測試頁面",
+        "big5hkscs",
+        "detected",
+    )
 
 
-def test_decode_long_undeclared_gbk() -> None:
+def test_case11_long_undeclared_gbk() -> None:
     text = "<p>" + "北京是中华人民共和国的首都，也是全国的政治、文化和国际交往中心。" * 100 + "</p>"
     decoded = decode_html(text.encode("gbk"))
     assert (decoded.text, decoded.encoding, decoded.source) == (text, "gb18030", "detected")
@@ -121,6 +125,108 @@ def test_decode_garbage_does_not_raise() -> None:
 def test_decode_rejects_str() -> None:
     with pytest.raises(TypeError, match="bytes"):
         decode_html("<p>text</p>")  # type: ignore[arg-type]
+
+
+LONG_GBK = "<p>" + "北京是中华人民共和国的首都，也是全国的政治、文化和国际交往中心。" * 20 + "</p>"
+LONG_BIG5 = (
+    "<p>" + "臺北是臺灣最大的城市，也是政治、經濟和文化的中心，人口將近三百萬。" * 20 + "</p>"
+)
+
+
+def test_case11_long_undeclared_big5() -> None:
+    decoded = decode_html(LONG_BIG5.encode("big5"))
+    assert (decoded.text, decoded.encoding, decoded.source) == (LONG_BIG5, "big5hkscs", "detected")
+
+
+@pytest.mark.parametrize(
+    "label", ["iso-8859-1", "windows-1252", "koi8-r", "shift_jis", "euc-kr", "utf-16", "big5"]
+)
+def test_case06_lying_legacy_header_on_gbk_loses_to_detection(label: str) -> None:
+    """These labels decode GBK bytes without an error, into mojibake."""
+    decoded = decode_html(LONG_GBK.encode("gbk"), http_charset=label)
+    assert (decoded.text, decoded.encoding, decoded.source) == (LONG_GBK, "gb18030", "detected")
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "gbk", "koi8-r", "euc-kr"])
+def test_case06_lying_legacy_header_on_big5_loses_to_detection(label: str) -> None:
+    decoded = decode_html(LONG_BIG5.encode("big5"), http_charset=label)
+    assert (decoded.text, decoded.encoding, decoded.source) == (LONG_BIG5, "big5hkscs", "detected")
+
+
+@pytest.mark.parametrize("label", ["big5", "iso-8859-1"])
+def test_case06_short_gbk_under_a_lying_header(label: str) -> None:
+    decoded = decode_html("<b>网站地图</b>".encode("gbk"), http_charset=label)
+    assert (decoded.text, decoded.source) == ("<b>网站地图</b>", "detected")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("iso-8859-2", "Łódź leży w środkowej Polsce; żółć, gęś i źdźbło to trudne słowa."),
+        ("iso-8859-1", "Die Größe der Füße ist für die Schuhgröße entscheidend. Grüße!"),
+        ("cp1252", "L’été dernier, nous sommes allés à la plage « toute la journée »."),
+        ("cp1251", "«Москва» — столица России, крупнейший по численности город страны."),
+        ("iso-8859-7", "Η Αθήνα είναι η πρωτεύουσα της Ελλάδας και μία αρχαία πόλη."),
+        (
+            "shift_jis",
+            "日本の首都である東京は、世界でも有数の大都市として知られています。駅の周辺。",
+        ),
+        ("euc_kr", "대한민국의 수도 서울은 한강을 중심으로 발전한 도시이다. 경제의 중심지이다."),
+        ("big5hkscs", "我哋今日去咗街市買餸，佢話啲菜好平，冇人排隊，嘅確係幾好。"),
+    ],
+)
+def test_case06_declared_pages_in_other_scripts_are_not_mojibake(encoding: str, text: str) -> None:
+    html = f"<p>{text}</p>"
+    decoded = decode_html(html.encode(encoding), http_charset=encoding)
+    assert (decoded.text, decoded.source) == (html, "http")
+
+
+def test_case06_bytes_no_encoding_reads_are_fallback() -> None:
+    half = "<p>" + "前一半是国标码，后一半是统一码，没有一种编码能读懂全部。" * 10 + "</p>"
+    assert (
+        decode_html(half.encode("gbk") + half.encode(), http_charset="utf-8").source == "fallback"
+    )
+    assert decode_html(half.encode() + half.encode("big5", "replace")).source == "fallback"
+
+
+@pytest.mark.parametrize("label", [None, "windows-1252", "gbk"])
+def test_case06_a_few_stray_bytes_keep_the_page(label: str | None) -> None:
+    body = "<p>Caf\xe9 au lait, naïve résumé — UTF-8 with one Latin-1 byte, 北京欢迎你。</p>"
+    decoded = decode_html(body.encode().replace(b"\xc3\xa9", b"\xe9", 1), http_charset=label)
+    assert (decoded.encoding, decoded.source) == ("utf-8", "detected")
+    assert "naïve résumé — UTF-8 with one Latin-1 byte, 北京欢迎你。" in decoded.text
+
+
+def test_case13_big5_label_reads_hkscs() -> None:
+    html = "<p>香港嘅𨋢好快，佢哋今日去咗街市買餸。</p>"
+    decoded = decode_html(html.encode("big5hkscs"), http_charset="big5")
+    assert (decoded.text, decoded.encoding, decoded.source) == (html, "big5hkscs", "http")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)),
+        b"%PDF-1.4\n\x00\x01\x02\x03\x04\x05\x06\x07\x08" * 20,
+        gzip.compress(b"<p>compressed</p>" * 50),
+    ],
+)
+def test_case15_binary_bodies_look_binary(body: bytes) -> None:
+    assert looks_binary(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        (b"", None),
+        ("<p>北京欢迎你</p>".encode("gbk"), None),
+        ("<p>北京欢迎你</p>".encode("utf-16"), None),  # a BOM
+        ("<p>北京欢迎你</p>".encode("utf-16-le"), "utf-16"),
+        ("<p>東京へようこそ</p>".encode("iso-2022-jp"), None),  # escape sequences
+    ],
+)
+def test_case15_text_bodies_do_not_look_binary(body: bytes, label: str | None) -> None:
+    assert not looks_binary(body, http_charset=label)
 
 
 # --- extract_html ------------------------------------------------------------------------
@@ -205,7 +311,7 @@ def test_extract_nothing_is_none(html: str) -> None:
     assert extract_html(html) is None
 
 
-def test_extract_deep_nesting_does_not_raise() -> None:
+def test_case16_deep_nesting_does_not_raise() -> None:
     html = "<div>" * 5000 + "<p>Deeply nested text.</p>" + "</div>" * 5000
     extracted = extract_html(f"<html><body><p>{'Top level text. ' * 10}</p>{html}</body></html>")
     assert extracted is not None
@@ -213,10 +319,38 @@ def test_extract_deep_nesting_does_not_raise() -> None:
     assert "Deeply nested text." in extracted.text
 
 
-def test_extract_lone_surrogate_does_not_raise() -> None:
+def test_case14_lone_surrogate_does_not_raise() -> None:
     extracted = extract_html("<p>\ud800 北京欢迎你，这里是中国的首都，也是一座历史悠久的城市。</p>")
     assert extracted is not None
     assert "北京欢迎你" in extracted.text
+
+
+def test_case14_nul_and_lone_surrogates_never_reach_the_output() -> None:
+    ld = json.dumps({"headline": "标题", "author": {"name": "记者\ud800王\u0000"}})
+    html = (
+        f'<html><head><title>城市\x00生活</title><script type="application/ld+json">{ld}</script>'
+        "</head><body><article><p>北京\x00欢迎你，这里是中国的首都，也是一座历史悠久的城市。</p>"
+        "<p>\udc80\ufffd第二段\x07正文介绍城市的历史、文化和未来的发展方向。</p></article></body></html>"
+    )
+    extracted = extract_html(html)
+    assert extracted is not None
+    assert extracted.text == (
+        "北京欢迎你，这里是中国的首都，也是一座历史悠久的城市。\n"
+        "第二段正文介绍城市的历史、文化和未来的发展方向。"
+    )
+    assert (extracted.title, extracted.author) == ("城市生活", "记者王")
+
+
+@pytest.mark.parametrize(("tag", "depth"), [("div", 300), ("label", 300), ("label", 3000)])
+def test_case16_text_after_deep_nesting_is_kept(tag: str, depth: int) -> None:
+    """Past 256 levels lxml, which trafilatura reads with, silently drops the rest of a page."""
+    first = "The first paragraph tells of the old bridge over the river."
+    second = "The second paragraph says the council voted to rebuild it."
+    nested = f"<{tag}>" * depth + f"</{tag}>" * depth
+    html = f"<html><body><article><p>{first}</p>{nested}<p>{second}</p></article></body></html>"
+    extracted = extract_html(html)
+    assert extracted is not None
+    assert extracted.text == f"{first}\n{second}"
 
 
 def test_extract_deep_nesting_with_text_is_quick() -> None:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +23,8 @@ from storage import (
     InvalidQuery,
     StorageError,
 )
+from tests.conftest import ROOT
+from tests.crawl_fixtures import running, wait_until
 from tests.db_fixtures import doc, run_sql, schema_of
 
 HOSTILE_QUERIES = [
@@ -171,6 +179,81 @@ def test_failure_mid_batch_keeps_stored_rows(corpus: Corpus) -> None:
     assert corpus.stats().crawls == 0
 
 
+WRITERS = """
+import os
+import sys
+import traceback
+from storage import Corpus
+from tests.test_storage_postgres import plain_doc
+
+for _ in sys.stdin:  # a new writer process per line, forked: the imports are paid once
+    pid = os.fork()
+    if pid == 0:
+        try:
+            with Corpus(sys.argv[1]) as corpus:
+                for batch in range(10_000):
+                    corpus.upsert_many([plain_doc(batch * 50 + i, 0) for i in range(50)])
+                    print(os.getpid(), batch, flush=True)
+        except BaseException:
+            traceback.print_exc()  # and never go on with the parent's loop
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    print(pid, "exit", status, flush=True)
+"""
+
+
+def assert_whole(url: str) -> int:
+    """Every document has its full-text and SimHash rows and no such row lacks its document;
+    on SQLite the file passes ``integrity_check``. Returns the number of documents."""
+    [counts] = run_sql(
+        url,
+        "SELECT (SELECT count(*) FROM documents), (SELECT count(DISTINCT url) FROM documents),"
+        " (SELECT count(*) FROM documents_fts),"
+        " (SELECT count(*) FROM documents WHERE id NOT IN (SELECT rowid FROM documents_fts)),"
+        " (SELECT count(*) FROM documents_fts WHERE rowid NOT IN (SELECT id FROM documents)),"
+        " (SELECT count(*) FROM documents"
+        "  WHERE id NOT IN (SELECT document_id FROM simhash_bands)),"
+        " (SELECT count(*) FROM simhash_bands"
+        "  WHERE document_id NOT IN (SELECT id FROM documents))",
+    )
+    docs = counts[0]
+    assert tuple(counts) == (docs, docs, docs, 0, 0, 0, 0)
+    if url.startswith("sqlite"):
+        assert [tuple(row) for row in run_sql(url, "PRAGMA integrity_check")] == [("ok",)]
+        run_sql(url, "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
+    return int(docs)
+
+
+def test_case43_kill_9_during_batch_commits(corpus_url: str) -> None:
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    Corpus(corpus_url).close()
+    command = [sys.executable, "-c", WRITERS, corpus_url]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    ) as writers:
+        assert writers.stdin is not None
+        assert writers.stdout is not None
+        killed = 0
+        for kill in range(20):
+            writers.stdin.write("\n")
+            writers.stdin.flush()
+            writer = killed
+            while writer == killed:  # past what the last writer printed before it died
+                line = writers.stdout.readline().split()
+                assert "exit" not in line or int(line[0]) == killed, f"a writer ended: {line}"
+                writer = int(line[0])  # a batch is committed
+            time.sleep(rng.uniform(0, 0.1))  # the next ones are under way
+            os.kill(writer, signal.SIGKILL)
+            wait_until(lambda w=writer: not running(w), timeout=10, what=f"{writer} to die")
+            killed = writer
+            docs = assert_whole(corpus_url)
+            assert docs > 0
+            assert docs % 50 == 0, f"kill {kill}, seed {seed}"  # whole batches only
+        writers.stdin.close()
+        assert writers.wait(timeout=10) == 0
+
+
 def test_upsert_of_nothing_writes_nothing(corpus: Corpus) -> None:
     assert corpus.upsert_many(iter([])) == 0
     assert corpus.count() == 0
@@ -308,8 +391,9 @@ def test_filters_and_paging(library: Corpus) -> None:
     everything = search_urls(library, "language")
     assert search_urls(library, "language", limit=1, offset=1) == everything[1:2]
     assert library.search("language", limit=0) == []
-    with pytest.raises(InvalidQuery, match="negative"):
-        library.search("language", offset=-1)
+    for offset in (-1, 2**63):
+        with pytest.raises(InvalidQuery, match=r"^limit and offset must be 0 to 2\*\*63-1, got"):
+            library.search("language", offset=offset)
 
 
 def test_snippet_marks_the_match(library: Corpus) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
@@ -10,15 +11,18 @@ import sys
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from crawler.cli import main
+from crawler.commands.query import EXPORT_FORMATS
 from storage import Corpus
 from tests.conftest import ROOT
-from tests.db_fixtures import doc
+from tests.db_fixtures import doc, run_sql, schema_of
+from tests.test_storage import HOSTILE_QUERIES
 
 ENGLISH = "Natural language processing is fun. The language model predicts language."
 
@@ -33,17 +37,27 @@ class Result:
 Run = Callable[..., Result]
 
 
+def invoke(capsys: pytest.CaptureFixture[str], *args: str, stdin: bytes = b"") -> Result:
+    """``yuliao ARGS`` in this process, through ``main()`` and its exit, ``stdin`` as input.
+
+    Standard input decodes strictly, as under a UTF-8 locale: bytes that are not UTF-8 raise
+    where a command reads them as text.
+    """
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8", errors="strict")
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+    finally:
+        sys.stdin = saved
+    captured = capsys.readouterr()
+    return Result(int(exited.value.code or 0), captured.out, captured.err)
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
     """``yuliao ARGS`` in this process, through ``main()`` and its exit."""
-
-    def invoke(*args: str) -> Result:
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        captured = capsys.readouterr()
-        return Result(int(exited.value.code or 0), captured.out, captured.err)
-
-    return invoke
+    return partial(invoke, capsys)
 
 
 @pytest.fixture
@@ -99,6 +113,85 @@ def test_export_to_files_and_stdout(run: Run, db: str, tmp_path: Path) -> None:
     assert len(result.out.splitlines()) == 3
 
 
+HOSTILE_NAMES = ("../../escape", "/etc/passwd", "C:\\x", "a\x00b", "x" * 300, "CON", "aux.txt")
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> str:
+    """A corpus whose titles and URL paths look like paths that escape a directory."""
+    db = f"sqlite:///{tmp_path / 'corpus.db'}"
+    with Corpus(db) as corpus:
+        corpus.upsert_many(
+            doc(f"https://a.cn/{name}", f"第{i}篇：{name}的文章。", title=name)
+            for i, name in enumerate(HOSTILE_NAMES)
+        )
+    return db
+
+
+def files_under(root: Path) -> set[Path]:
+    return {path for path in root.rglob("*") if not path.is_dir()}
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+def test_case38_export_writes_only_its_file(
+    run: Run, hostile: str, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    before = files_under(tmp_path)
+    result = run("--db", hostile, "export", str(out / f"corpus.{fmt}"), "--format", fmt)
+    assert (result.code, result.err) == (0, f"exported {len(HOSTILE_NAMES)} documents\n")
+    assert files_under(tmp_path) == before | {out / f"corpus.{fmt}"}
+
+
+def test_case38_export_follows_no_symlink_and_replaces_only_with_force(
+    run: Run, hostile: str, tmp_path: Path
+) -> None:
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    out.mkdir()
+    victim.write_text("keep me")
+    (out / "link.txt").symlink_to(victim)
+    (out / ".corpus.txt.part").symlink_to(victim)  # where a temporary file used to go
+    result = run("--db", hostile, "export", str(out / "link.txt"), "--format", "txt")
+    assert (result.code, result.err) == (
+        1,
+        f"Error: {out / 'link.txt'} exists: pass --force to replace it\n",
+    )
+    result = run("--db", hostile, "export", str(out / "link.txt"), "--format", "txt", "--force")
+    assert result.code == 0, result.err
+    assert not (out / "link.txt").is_symlink()  # the link was replaced, not written through
+    assert len((out / "link.txt").read_text().splitlines()) == len(HOSTILE_NAMES)
+    assert run("--db", hostile, "export", str(out / "corpus.txt"), "--format", "txt").code == 0
+    assert victim.read_text() == "keep me"
+    assert (out / ".corpus.txt.part").is_symlink()
+    assert files_under(out) == {
+        out / name for name in ("link.txt", "corpus.txt", ".corpus.txt.part")
+    }
+
+
+def test_case38_an_existing_file_is_kept_without_force(
+    run: Run, hostile: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "corpus.jsonl"
+    target.write_text("old\n")
+    result = run("--db", hostile, "export", str(target))
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"Error: {target} exists: pass --force to replace it\n"
+    assert target.read_text() == "old\n"
+    assert run("--db", hostile, "export", str(target), "--force").code == 0
+    assert len(target.read_text().splitlines()) == len(HOSTILE_NAMES)
+    for bad, message in (
+        (tmp_path, f"{tmp_path} is a directory"),
+        ("a\x00b", "a path cannot contain NUL"),
+    ):
+        result = run("--db", hostile, "export", str(bad))
+        assert (result.code, result.err) == (
+            2,
+            f"Error: Invalid value for 'FILE': {message} (see 'yuliao export --help')\n",
+        )
+    assert files_under(tmp_path) == {target, tmp_path / "corpus.db"}
+
+
 def test_search_flags(run: Run, db: str) -> None:
     result = run("--db", db, "search", "语言", "--format", "jsonl")
     assert [json.loads(line)["url"] for line in result.out.splitlines()] == ["https://a.cn/1"]
@@ -138,12 +231,30 @@ def test_invalid_queries_exit_2(
     assert (result.code, result.out, result.err) == (2, "", message)
 
 
-def test_hostile_queries_through_the_command(run: Run, db: str) -> None:
-    for query in ("x'); DROP TABLE documents;--", "(" * 10_000, "NEAR(", '"'):
-        result = run("--db", db, "search", query)
-        assert result.code in (0, 2), result.err
-        assert result.err in ("", "Error: invalid query: empty query\n")
-    assert "documents" in run("--db", db, "stats").out
+def test_case37_hostile_queries_through_the_command(run: Run, db: str) -> None:
+    schema, rows = schema_of(db), run_sql(db, "SELECT * FROM documents ORDER BY id")
+    for query in HOSTILE_QUERIES:
+        result = run("--db", db, "search", "--format", "jsonl", "--", query)
+        assert (result.code, result.err) in ((0, ""), (2, "Error: invalid query: empty query\n"))
+    assert schema_of(db) == schema
+    assert run_sql(db, "SELECT * FROM documents ORDER BY id") == rows
+
+
+def test_case37_hostile_queries_through_the_api(db: str) -> None:
+    from starlette.testclient import TestClient
+
+    from crawler.web import create_app
+
+    schema, rows = schema_of(db), run_sql(db, "SELECT * FROM documents ORDER BY id")
+    with Corpus(db) as corpus, TestClient(create_app(corpus, name="corpus")) as client:
+        for query in HOSTILE_QUERIES:
+            response = client.get("/api/search", params={"q": query})
+            assert response.status_code in (200, 400), query
+            if response.status_code == 400:
+                assert response.json() == {"error": "invalid query: empty query"}
+        assert client.get("/api/search", params={"q": "language"}).json()
+    assert schema_of(db) == schema
+    assert run_sql(db, "SELECT * FROM documents ORDER BY id") == rows
 
 
 def test_db_upgrade(run: Run, tmp_path: Path) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import random
-import signal
+import multiprocessing
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +22,6 @@ from storage import (
     StorageError,
     resolve_db_url,
 )
-from tests.conftest import ROOT
 from tests.db_fixtures import doc
 
 
@@ -179,7 +175,7 @@ def test_resolve_db_url(monkeypatch: pytest.MonkeyPatch) -> None:
 # Concurrency
 
 
-def test_readers_work_while_a_writer_holds_the_lock(library: Corpus, db_path: Path) -> None:
+def test_case40_readers_work_while_a_writer_holds_the_lock(library: Corpus, db_path: Path) -> None:
     with closing(sqlite3.connect(db_path, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("UPDATE documents SET title = 'uncommitted'")
@@ -193,7 +189,7 @@ def test_readers_work_while_a_writer_holds_the_lock(library: Corpus, db_path: Pa
         writer.execute("ROLLBACK")
 
 
-def test_a_writer_waits_for_another_writer(library: Corpus, db_path: Path) -> None:
+def test_case41_a_writer_waits_for_another_writer(library: Corpus, db_path: Path) -> None:
     late = doc("https://a.cn/late", "晚到的文章。")  # segmented before the clock starts
     outcome: list[object] = []
 
@@ -221,39 +217,25 @@ def test_a_writer_waits_for_another_writer(library: Corpus, db_path: Path) -> No
     assert library.stats().crawls == 1
 
 
-# Crashes
-
-WRITER = """
-import sys
-from storage import Corpus
-from tests.test_storage_postgres import plain_doc
-
-with Corpus(sys.argv[1]) as corpus:
-    for batch in range(10_000):
-        corpus.upsert_many([plain_doc(batch * 50 + i, 0) for i in range(50)])
-        print(batch, flush=True)
-"""
+def create_at(url: str, start: float) -> str:
+    """Open (and so create) the corpus at ``url`` at the moment ``start``: the outcome."""
+    time.sleep(max(0.0, start - time.monotonic()))
+    try:
+        Corpus(url).close()
+    except StorageError as error:
+        return str(error)
+    return "ok"
 
 
-def test_case43_kill_during_writes_leaves_a_consistent_file(db_path: Path) -> None:
-    rng = random.Random(43)
-    url = sqlite_url(db_path)
-    Corpus(url).close()
-    for _ in range(5):
-        command = [sys.executable, "-c", WRITER, url]
-        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT) as proc:
-            assert proc.stdout is not None
-            proc.stdout.readline()  # one batch committed, the next ones under way
-            time.sleep(rng.uniform(0, 0.3))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
-        assert sql(db_path, "PRAGMA integrity_check") == [("ok",)]
-        [(docs, indexed, banded)] = sql(
-            db_path,
-            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM documents_fts),"
-            " (SELECT count(DISTINCT document_id) FROM simhash_bands)",
-        )
-        assert docs > 0
-        assert docs % 50 == 0  # whole batches only
-        assert docs == indexed == banded
-        sql(db_path, "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
+def test_case41_processes_creating_one_corpus_at_once(tmp_path: Path) -> None:
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        for attempt, delay in enumerate((3.0, 0.5, 0.5)):  # the first waits for the imports
+            url = sqlite_url(tmp_path / f"corpus{attempt}.db")
+            start = time.monotonic() + delay
+            assert pool.starmap(create_at, [(url, start)] * 4) == ["ok"] * 4
+            assert sql(tmp_path / f"corpus{attempt}.db", "PRAGMA journal_mode") == [("wal",)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "corpus0.db",
+        "corpus1.db",
+        "corpus2.db",
+    ]

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
 
+from crawler.addresses import AddressPolicy
 from crawler.commands.common import open_corpus
 from crawler.seeds import InvalidSeed, check_seed, check_url_file, read_url_file
 from crawler.summary import CrawlSummary
 from crawler.urls import UnusableUrl, canonicalize
+
+if TYPE_CHECKING:
+    from crawler.runner import CrawlOptions
 
 SPIDERS = ("site", "sitemap", "feed", "urls")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]?)i?b?", re.IGNORECASE)
@@ -61,6 +65,64 @@ def _domains(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
     return domains
 
 
+def _allowed_hosts(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[str]:
+    hosts = _split(ctx, param, values)
+    try:
+        AddressPolicy.from_allow_list(hosts)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+    return hosts
+
+
+def _warc_file(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
+    """A file the crawl can append WARC records to (created now when new)."""
+    if path is not None:
+        try:
+            with open(path, "ab"):
+                pass
+        except OSError as exc:
+            message = f"cannot write {path}: {exc.strerror}"
+            raise click.BadParameter(message, ctx=ctx, param=param) from exc
+    return path
+
+
+def _credentials(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    user, sep, _ = (value or "").partition(":")
+    if value is not None and not (sep and user):
+        raise click.BadParameter("expected USER:PASSWORD", ctx=ctx, param=param)
+    return value
+
+
+def _frontier(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    """A Redis URL: ``redis://[:PASSWORD@]HOST[:PORT][/DB]``, ``rediss://…`` or ``unix://…``."""
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+            valid = parts.scheme in ("redis", "rediss", "unix") and (parts.port or 1) > 0
+        except ValueError:
+            valid = False
+        if not valid or not (parts.hostname or parts.path):
+            message = f"not a Redis URL: {url!r} (e.g. redis://10.0.0.2:6379/0)"
+            raise click.BadParameter(message, ctx=ctx, param=param)
+    return url
+
+
+def _check_frontier(options: CrawlOptions) -> None:
+    """Fail in one line now if the shared frontier cannot be used."""
+    try:
+        from crawler.distributed.shared import FrontierError, check
+    except ImportError as exc:
+        raise click.ClickException(
+            f"--frontier needs the redis extra: pip install 'yuliao[redis]' ({exc})"
+        ) from exc
+    try:
+        check(options.settings())
+    except FrontierError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _settings(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, str]:
@@ -90,6 +152,13 @@ def _settings(
 )
 @click.option("--allow-domain", multiple=True, callback=_domains, help="Also follow links to D.")
 @click.option(
+    "--allow-host",
+    multiple=True,
+    callback=_allowed_hosts,
+    metavar="HOST[:PORT]",
+    help="Let links reach this private host or network (e.g. 10.0.0.5:8080, 192.168.0.0/16).",
+)
+@click.option(
     "--lang", "langs", multiple=True, callback=_split, help="Keep only these languages: zh,en."
 )
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests per site at a time.")
@@ -99,7 +168,26 @@ def _settings(
 )
 @click.option("--max-size", callback=_size, help="Largest download, e.g. 500K, 16M.")
 @click.option("--contact", help="URL or mailto: added to the User-Agent for site owners.")
+@click.option(
+    "--auth",
+    callback=_credentials,
+    envvar="YULIAO_AUTH",
+    metavar="USER:PASSWORD",
+    help="HTTP basic auth, sent only to the first URL's scheme, host and port.",
+)
 @click.option("--no-keep-html", is_flag=True, help="Do not keep raw pages (no reprocess).")
+@click.option(
+    "--frontier",
+    callback=_frontier,
+    metavar="redis://HOST:PORT/DB",
+    help="Share this crawl with workers on other machines through Redis (same --db, --name).",
+)
+@click.option(
+    "--warc",
+    callback=_warc_file,
+    metavar="FILE",
+    help="Also archive every request and response in this WARC file (.warc.gz).",
+)
 @click.option(
     "-s",
     "--set",
@@ -131,7 +219,13 @@ def crawl(
     name = name or urlsplit(first).netloc
     options["keep_html"] = not options.pop("no_keep_html")
     options["allow_domains"] = options.pop("allow_domain")
+    auth = options.pop("auth")
+    if auth:  # for crawler.middlewares.OriginAuthMiddleware
+        options["extra"] = {"YULIAO_AUTH": auth, "YULIAO_AUTH_ORIGIN": first, **options["extra"]}
+    options["allow_hosts"] = options.pop("allow_host")
     run_options = CrawlOptions(db=db, name=name, urls_file=urls_file, **options)
+    if run_options.frontier:
+        _check_frontier(run_options)
     started = time.monotonic()
     stats = run_crawl(urls, run_options)
     stats.setdefault("finish_reason", "shutdown")  # none: stopped at once by a second Ctrl-C

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,15 @@ def _utc(ctx: click.Context, param: click.Parameter, value: datetime | None) -> 
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=timezone.utc)
+
+
+def _output_file(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A path an export can be written to (checked before the corpus is opened), or ``-``."""
+    if "\x00" in value:
+        raise click.BadParameter("a path cannot contain NUL", ctx=ctx, param=param)
+    if value != "-" and os.path.isdir(value):
+        raise click.BadParameter(f"{value} is a directory", ctx=ctx, param=param)
+    return value
 
 
 lang_option = click.option("--lang", help="Only documents in this language (zh, en, ...).")
@@ -211,16 +221,19 @@ def kwic(db: str, word: str, width: int, limit: int, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.argument("file", callback=_output_file)
 @format_option(
     EXPORT_FORMATS, default="jsonl", help="txt: one document per line, tokens space-separated."
 )
 @lang_option
 @since_option
 @duplicates_option
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_obj
-def export(db: str, file: str, fmt: str, **options: Any) -> None:
+def export(db: str, file: str, fmt: str, force: bool, **options: Any) -> None:
     """Export documents to FILE, or to stdout with '-'.
+
+    FILE is written whole or not at all, and an existing FILE is replaced only with --force.
 
     \b
     Examples:
@@ -235,26 +248,50 @@ def export(db: str, file: str, fmt: str, **options: Any) -> None:
         check_format(fmt)
     except StorageError as exc:
         raise click.ClickException(str(exc)) from exc
+    path = Path(file)
+    if file != "-" and not force and os.path.lexists(path):
+        raise _exists(path)
     with open_corpus(db) as corpus:
         if file == "-":
             count = corpus.export(sys.stdout.buffer, fmt=fmt, **options)
         else:
-            count = _export_file(corpus, Path(file), fmt, options)
+            count = _export_file(corpus, path, fmt, options, force=force)
     click.echo(f"exported {count} documents", err=True)
 
 
-def _export_file(corpus: Any, path: Path, fmt: str, options: dict[str, Any]) -> int:
-    """Write to a temporary file beside ``path`` and rename it: no half-written export."""
-    partial = path.with_name(f".{path.name}.part")
+def _export_file(corpus: Any, path: Path, fmt: str, options: dict[str, Any], *, force: bool) -> int:
+    """Write to a new temporary file beside ``path``, then move it there: no half export.
+
+    The temporary name is unpredictable and created exclusively, so a symlink planted in the
+    directory is never written through; a symlink at ``path`` is replaced, not followed.
+    """
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.part")
     try:
-        with partial.open("wb") as fp:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as fp:
             count: int = corpus.export(fp, fmt=fmt, **options)
-        os.replace(partial, path)
+        _publish(partial, path, force=force)
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
     finally:
         partial.unlink(missing_ok=True)
     return count
+
+
+def _publish(partial: Path, path: Path, *, force: bool) -> None:
+    """Move the finished export to ``path``; without ``force``, never over an existing file."""
+    if force:
+        os.replace(partial, path)
+        return
+    try:
+        os.link(partial, path)  # atomic: fails if something appeared at path meanwhile
+    except FileExistsError:
+        raise _exists(path) from None
+    except PermissionError:  # a file system without hard links (FAT): path was free just now
+        os.rename(partial, path)
+
+
+def _exists(path: Path) -> click.ClickException:
+    return click.ClickException(f"{path} exists: pass --force to replace it")
 
 
 def _size(n: float) -> str:

@@ -53,7 +53,7 @@ def tokenize(
     """
     import nlp
 
-    lines = _lines(text, sys.stdin)
+    lines = _lines(text, sys.stdin.buffer)
     if top:
         found = nlp.keywords("\n".join(lines), lang=lang, top=top)
         _write_keywords([_keyword(keyword) for keyword in found], fmt)
@@ -65,13 +65,23 @@ def tokenize(
     _write_tokens(rows, fmt)
 
 
-def _lines(text: str, stdin: IO[str]) -> Iterator[str]:
-    """The input one line at a time, so large input streams in constant memory."""
+def _lines(text: str, stdin: IO[bytes]) -> Iterator[str]:
+    """The input one line at a time, so large input streams in constant memory.
+
+    Standard input is read as UTF-8 whatever the locale, and bytes that are not UTF-8 stop
+    the command with one line, instead of a traceback or silently dropped characters.
+    """
     if text != "-":
         yield from text.splitlines()
         return
-    for line in stdin:
-        yield line.rstrip("\r\n")
+    for number, line in enumerate(stdin, start=1):
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(
+                f"standard input is not UTF-8 text (line {number}, byte {exc.start + 1})"
+            ) from exc
+        yield decoded.rstrip("\r\n")
 
 
 def _pieces(lines: Iterable[str], lang: str | None, sentences: bool) -> Iterator[tuple[str, int]]:

@@ -52,6 +52,11 @@ class CorpusSpider(scrapy.Spider):
             self.allowed_domains = sorted({host_of(u) for u in self._start_urls()} | extra - {""})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The user's own hosts may be private (an intranet, a test): allow them all before the
+        # first request, since Scrapy sends queued requests (of a resumed crawl) in between.
+        addresses = CrawlContext.of(self.crawler).addresses
+        for url in self._start_urls():
+            addresses.name(url)
         for url in self._start_urls():
             yield self.start_request(url)
 

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.robots import ROBOTS_MAX_BYTES
+from crawler.errors import Fate
+from crawler.robots import ROBOTS_MAX_BYTES, ROBOTS_META
 from crawler.spiders.base import CorpusSpider, start_meta
 from crawler.xmlstream import NotXml, TooLarge, child_text, elements, local_name
 
@@ -37,7 +38,12 @@ class SitemapSpider(CorpusSpider):
             robots,
             callback=self.parse_robots,
             errback=self.on_error,
-            meta={**start_meta(url), "dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+            meta={
+                **start_meta(url),
+                "dont_obey_robotstxt": True,
+                "handle_httpstatus_all": True,
+                ROBOTS_META: True,  # read at most ROBOTS_MAX_BYTES of it
+            },
         )
 
     def sitemap_request(self, url: str, *, seed: str | None = None) -> scrapy.Request:
@@ -92,7 +98,10 @@ class SitemapSpider(CorpusSpider):
                 yield local_name(element), loc
 
     def _unreadable(self, response: Response, exc: Exception) -> None:
-        reason = "too_large" if isinstance(exc, TooLarge) else "not_xml"
+        """Count a sitemap read in part: too large is the crawl's limit, not XML a failure."""
+        too_large = isinstance(exc, TooLarge)
+        fate: Fate = "dropped" if too_large else "failed"
+        reason = "too_large" if too_large else "sitemap_not_xml"
         self.logger.warning("sitemap %s: %s", response.url, exc)
-        self.frontier.record(None, "failed", f"sitemap_{reason}")
-        self._seed_failed(response.meta, f"sitemap_{reason}")
+        self.frontier.record(None, fate, reason)
+        self._seed_failed(response.meta, reason)
