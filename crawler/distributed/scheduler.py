@@ -141,11 +141,7 @@ class RedisScheduler(FrontierScheduler):
     def _beat(self) -> Beat:
         engine = self.crawler.engine
         busy = bool(engine is not None and engine.downloader.active) or len(self.queue) > 0
-        beat = self.shared.beat(busy=busy)
-        if beat is None:
-            self._fail("the crawl's keys are gone (was Redis restarted or flushed?)")
-            return self.remote
-        return beat
+        return self.shared.beat(busy=busy)
 
     def _wake(self) -> None:
         """Hand the engine a page now: an engine with nothing to do looks again only every 5 s."""

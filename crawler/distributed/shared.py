@@ -10,7 +10,9 @@ Keys of crawl NAME (prefix ``yuliao:NAME``):
 - ``lock``: held by a worker while it joins (and maybe rebuilds the keys from the database).
 
 Every step that must not be cut in half by a kill runs as one Lua script: queueing a page with
-its seen-set entry, leasing pages, putting a dead worker's leases back.
+its seen-set entry, leasing pages, putting a dead worker's leases back. Queueing and leasing
+check the session first: once the keys are lost (Redis restarted or flushed), an empty seen-set
+would let a worker queue, and fetch again, pages the database holds as done.
 """
 
 from __future__ import annotations
@@ -47,15 +49,19 @@ local function put_back(leases, queue)
 end
 """
 
-# KEYS: seen, queue. ARGV: fingerprint, entry. 1 when queued, 0 when seen before.
+# KEYS: seen, queue, session. ARGV: fingerprint, entry, session id. 1 when queued, 0 when seen
+# before, -1 when the session is gone.
 _PUSH_NEW = """
+if redis.call('GET', KEYS[3]) ~= ARGV[3] then return -1 end
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('LPUSH', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: queue, leases:ID. ARGV: how many. The entries leased.
+# KEYS: queue, leases:ID, session. ARGV: how many, session id. The entries leased; nil when the
+# session is gone.
 _LEASE = """
+if redis.call('GET', KEYS[3]) ~= ARGV[2] then return nil end
 local leased = {}
 for _ = 1, tonumber(ARGV[1]) do
   local entry = redis.call('RPOP', KEYS[1])
@@ -105,6 +111,13 @@ return returned
 
 class FrontierError(Exception):
     """The frontier's Redis cannot be reached."""
+
+
+class KeysGone(RedisError):
+    """The crawl's session ended under a worker: Redis lost its keys (restarted or flushed)."""
+
+    def __init__(self) -> None:
+        super().__init__("the crawl's keys are gone (was Redis restarted or flushed?)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +215,12 @@ class LeaseQueue(Base):  # type: ignore[misc]
 
     def push(self, request: Request) -> bool:
         """Queue the page unless the crawl has seen its URL; ``False`` if it had."""
-        keys = (self.seen.key, self.key)
-        args = (fingerprint(request.url), self._encode_request(request))
-        return bool(self._push_new(keys=keys, args=args))
+        keys = (self.seen.key, self.key, self._key("session"))
+        args = (fingerprint(request.url), self._encode_request(request), self.session)
+        queued = int(self._push_new(keys=keys, args=args))
+        if queued < 0:
+            raise KeysGone
+        return bool(queued)
 
     def pop(self, timeout: int = 0) -> Request | None:
         leased = self.lease(1)
@@ -212,8 +228,11 @@ class LeaseQueue(Base):  # type: ignore[misc]
 
     def lease(self, count: int) -> list[Request]:
         """Up to ``count`` pages, each leased to this worker until :meth:`ack` or a crash."""
-        keys = (self.key, self._key(f"leases:{self.worker}"))
-        return [self._decode_request(entry) for entry in self._lease(keys=keys, args=(count,))]
+        keys = (self.key, self._key(f"leases:{self.worker}"), self._key("session"))
+        leased = self._lease(keys=keys, args=(count, self.session))
+        if leased is None:
+            raise KeysGone
+        return [self._decode_request(entry) for entry in leased]
 
     def ack(self, urls: Sequence[str]) -> None:
         """End the leases of pages whose outcome is recorded (other URLs are ignored)."""
@@ -259,8 +278,8 @@ class LeaseQueue(Base):  # type: ignore[misc]
         for chunk in _chunks(_entry(url, depth) for url, depth in pages):
             self.server.lpush(self.key, *chunk)
 
-    def beat(self, *, busy: bool) -> Beat | None:
-        """Prove this worker alive, put back dead workers' leases; ``None``: session gone.
+    def beat(self, *, busy: bool) -> Beat:
+        """Prove this worker alive, put back dead workers' leases; :exc:`KeysGone` if it cannot.
 
         ``busy``: this worker is fetching something that is not a leased page.
         """
@@ -272,7 +291,9 @@ class LeaseQueue(Base):  # type: ignore[misc]
         )
         args = (self.session, self.worker, self.lease_ms, self.prefix, int(busy))
         found = self._beat(keys=keys, args=args)
-        return None if found is None else Beat(*(int(n) for n in found))
+        if found is None:
+            raise KeysGone
+        return Beat(*(int(n) for n in found))
 
     def leave(self) -> int:
         """Put this worker's leases back in the queue and unregister; how many went back."""
