@@ -118,6 +118,9 @@ class RedisScheduler(FrontierScheduler):
     def _refill(self, *, settle: bool) -> None:
         if len(self.queue) < _LEASE_BATCH:
             for request in self._redis(lambda: self.shared.lease(_LEASE_BATCH), []):
+                # The worker that found the page may write its frontier row after this one
+                # stores it: write the row here too, before the outcome (a no-op if known).
+                self.frontier.discover(request.url, int(request.meta.get("depth", 0)))
                 self.queue.push(request)
 
     def _tick(self) -> None:
