@@ -38,6 +38,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.handler import HeadersTooLarge
+
 if sys.version_info >= (3, 14):
     from compression.zstd import ZstdError
 else:
@@ -78,6 +80,7 @@ class Blocked(RequestRefused):
 # then Twisted's, which they wrap, then the decoders' for a body that is not in its
 # Content-Encoding (Scrapy's HttpCompressionMiddleware lets those through).
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (HeadersTooLarge, "headers_too_large"),
     (TlsError, "tls_handshake"),
     (DownloadConnectionRefusedError, "connection_refused"),
     (CannotResolveHostError, "dns_lookup_failed"),

@@ -53,8 +53,17 @@ URLLENGTH_LIMIT = 2083
 YULIAO_SITEMAP_MAX_URLS = 50_000  # per sitemap, as the sitemap protocol allows
 YULIAO_SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # per sitemap or feed, after decompression
 
-# Only http and https: file://, data:, s3:// and ftp:// links never reach a handler.
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+# Only http and https: file://, data:, s3:// and ftp:// links never reach a handler. The
+# http(s) handler is Scrapy's, with a cap on the size of a response's header lines.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handler.BoundedHTTPDownloadHandler",
+    "https": "crawler.handler.BoundedHTTPDownloadHandler",
+    "file": None,
+    "data": None,
+    "s3": None,
+    "ftp": None,
+}
+YULIAO_MAX_HEADER_BYTES = 256 * 1024  # as browsers allow; more fails as headers_too_large
 
 # Links, redirects and meta refreshes never reach a loopback, private, link-local (cloud
 # metadata) or otherwise non-public address: crawler/guard.py checks the resolved addresses

@@ -21,7 +21,6 @@ from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.resolver import HostResolution
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.error import ConnectionRefusedError
@@ -30,6 +29,7 @@ from zope.interface import implementer
 
 from crawler.addresses import ip_literal, request_port
 from crawler.guard import GuardedResolver
+from crawler.handler import BoundedHTTPDownloadHandler
 
 if TYPE_CHECKING:
     from scrapy.http import Request, Response
@@ -114,7 +114,7 @@ class TableResolver(GuardedResolver):
         return super().from_crawler(crawler, reactor)
 
 
-class TripwireHandler(HTTP11DownloadHandler):
+class TripwireHandler(BoundedHTTPDownloadHandler):
     """HTTP(S) to loopback and to test names only; anything else is written down and refused.
 
     Test names (``*.test``, ``*.invalid``, ``localhost``) resolve through the table, which
