@@ -50,7 +50,8 @@ class _BoundedProtocol(_LenientHTTP11ClientProtocol):
     def request(self, request: TxRequest) -> Deferred[IResponse]:
         response = super().request(request)
         assert self._parser is not None
-        self._parser.__class__ = _BoundedParser  # as Scrapy does: the parser adds no state
+        # as Scrapy does; the subclass only adds a counter, made on the first line it reads
+        self._parser.__class__ = _BoundedParser
         return response
 
 
