@@ -172,7 +172,9 @@ class WorkerPool:
 def _executor(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up)
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=warm_up, initargs=(os.getpid(),)
+    )
 
 
 def _stop(executor: ProcessPoolExecutor, *, grace: float = 0.0) -> None:

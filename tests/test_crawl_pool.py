@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -88,6 +89,26 @@ def test_pool_interrupts_slow_calls_and_replaces_stuck_workers() -> None:
             pool.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_worker_exits_when_its_crawler_died_while_it_was_starting() -> None:
+    """After a kill -9 the worker's parent is some other process: it must not wait for that."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that belonged to a crawler and is now dead
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import threading, crawler.work\n"
+            f"crawler.work.warm_up({gone.pid})\n"
+            f"threading.Event().wait()",
+        ],
+        cwd=ROOT,
+    )
+    try:
+        assert worker.wait(timeout=60) == 1
+    finally:
+        worker.kill()
 
 
 def test_slow_page_runs_in_a_worker_while_the_reactor_stays_free(serve: Serve, db: str) -> None:
