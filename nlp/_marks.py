@@ -7,6 +7,7 @@ characters separate pieces and belong to none.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ def is_number(word: str) -> bool:
     return _NUMBER.fullmatch(word) is not None
 
 
+@functools.lru_cache(maxsize=8192)  # words recur; their characters' categories cost more
 def kind(word: str) -> TokenKind:
     """``number``, ``punct``, ``symbol`` or ``word``: what the characters of ``word`` are."""
     if is_number(word):

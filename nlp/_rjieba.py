@@ -22,9 +22,8 @@ import functools
 import importlib.util
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from itertools import accumulate, chain
+from itertools import islice
 from typing import Any
 
 from nlp import _jieba
@@ -41,6 +40,13 @@ _FOREIGN_SPLIT = re.compile(f"({_FOREIGN.pattern})")
 _ASCII_PUNCT_RUN = re.compile(
     r"[A-Za-z0-9+#&._%\-](?<![A-Za-z0-9+#&._%\-].)(?:(?<=[+#&._%\-])|[A-Za-z0-9]*[+#&._%\-])"
     r"[A-Za-z0-9+#&._%\-]*"
+)
+# The words of a text are joined with a lone surrogate (no text handed to jieba-rs holds one:
+# ``_FOREIGN`` cuts at them) to find, in one pass, each whole word of ASCII block characters
+# with punctuation in it.
+_SEPARATOR = "\udfff"
+_ASCII_PUNCT_WORD = re.compile(
+    r"[A-Za-z0-9+#&._%\-](?<![^\udfff].)[A-Za-z0-9]*[+#&._%\-][A-Za-z0-9+#&._%\-]*(?![^\udfff])"
 )
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba/finalseg/__init__.py
 _FINALSEG_WHOLE = re.compile(_FINALSEG_SKIP.pattern[1:-1])  # what it keeps in one piece
@@ -104,32 +110,35 @@ def _cut_accurate(text: str, hmm: bool) -> list[str]:
 def _cut_block_text(text: str, hmm: bool) -> list[str]:
     words: list[str] = tokenizer().cut(text, hmm)
     return _resplit_ascii(text, words) if hmm else words
-    return words
 
 
 def _resplit_ascii(text: str, words: list[str]) -> list[str]:
     """Split ASCII words of jieba-rs's HMM that jieba's HMM splits at punctuation.
 
-    Such a word lies inside a run of ASCII block characters with punctuation in the text;
-    the runs are few, so the words are looked up by their offsets only there.
+    Such a word holds punctuation and lies inside a run of ASCII block characters with
+    punctuation in the text; the runs are few, so the words are looked for only when there
+    is one, all at once in the joined words, and counted by the separators before them.
     """
-    runs = _ASCII_PUNCT_RUN.finditer(text)
-    first = next(runs, None)
-    if first is None:
+    if not _ASCII_PUNCT_RUN.search(text):
         return words
-    ends = list(accumulate(map(len, words)))
+    joined = _SEPARATOR.join(words)
     fixed: list[str] = []
-    done = 0  # words before this index are in ``fixed``
-    for run in chain((first,), runs):
-        index = bisect_right(ends, run.start())  # the first word that ends after the start
-        while index < len(words) and ends[index] <= run.end():
-            word = words[index]
-            if len(word) > 1 and not _FINALSEG_WHOLE.fullmatch(word) and not is_word(word):
-                fixed += words[done:index]
-                fixed += (piece for piece in _FINALSEG_SKIP.split(word) if piece)
-                done = index + 1
-            index += 1
-    return fixed + words[done:] if done else words
+    unread = iter(words)  # the words not yet in ``fixed``, from ``done`` on
+    done = index = at = 0  # ``index``: the word at ``at`` in ``joined``
+    for match in _ASCII_PUNCT_WORD.finditer(joined):
+        word = match.group()
+        if len(word) < 2 or _FINALSEG_WHOLE.fullmatch(word) or is_word(word):
+            continue
+        index += joined.count(_SEPARATOR, at, match.start())
+        at = match.start()
+        fixed.extend(islice(unread, index - done))
+        next(unread)  # ``word`` itself
+        fixed.extend(piece for piece in _FINALSEG_SKIP.split(word) if piece)
+        done = index + 1
+    if not done:
+        return words
+    fixed.extend(unread)
+    return fixed
 
 
 def is_word(word: str) -> bool:

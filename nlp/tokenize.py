@@ -12,9 +12,10 @@ import contextlib
 import functools
 import gc
 import re
+import sys
 from collections.abc import Iterator
 from itertools import accumulate, compress, repeat
-from operator import attrgetter, not_
+from operator import attrgetter
 
 from nlp import _jieba, _marks, _nltk, dictionary
 from nlp._jieba import Mode
@@ -27,14 +28,19 @@ from nlp.types import Token, TokenKind
 # text around it. Repeats (…… ——) and the apostrophe of "don’t" take the slow path.
 MARKS = "，。、；：？！“”‘（）《》〈〉「」『』【】〔〕〖〗·・…—～｜"
 # A word NLTK's Treebank rules leave whole (a percent sign after it aside): letters and digits,
-# joined by - _ . / or, between digits, by , and : (COVID-19, x86_64, 3.14, 1,000, 12:30).
-_WHOLE = r"(?!www\.)[A-Za-z0-9]+(?:(?:[-_./]|(?<=[0-9])[,:](?=[0-9]))[A-Za-z0-9]+)*"
+# joined by - _ . / or, between digits, by , and : (COVID-19, x86_64, 3.14, 1,000, 12:30);
+# here without its first character, and not starting "www.".
+_WHOLE_TAIL = r"[A-Za-z0-9]*(?:(?:[-_./]|(?<=[0-9])[,:](?=[0-9]))[A-Za-z0-9]+)*"
 # What is blanked out for the segmenter: such a word alone between spaces, Han or marks (most
-# of them, handled here at once), else a stretch without Han and marks, or a repeated mark.
+# of them, handled here at once; group ``whole`` holds all of it but its first character),
+# else a stretch without Han and marks, or a repeated mark. Every match starts with the one
+# character class, which lets the engine skip Han text fast instead of trying each branch.
 _OTHER = re.compile(
-    rf"(?P<whole>{_WHOLE})(?P<percent>%)?(?![^{HAN}{MARKS}\s])"
-    rf"|[^{HAN}{MARKS}\s](?:[^{HAN}{MARKS}]*[^{HAN}{MARKS}\s])?"
-    rf"|(?P<mark>[{MARKS}])(?P=mark)+"
+    rf"[^{HAN}\s]"
+    rf"(?:(?<=(?P<mark>[{MARKS}]))(?P=mark)+"
+    rf"|(?<=[A-Za-z0-9])(?!(?<=w)ww\.)(?P<whole>{_WHOLE_TAIL})(?P<percent>%)?"
+    rf"(?![^{HAN}{MARKS}\s])"
+    rf"|(?<![{MARKS}])(?:[^{HAN}{MARKS}]*[^{HAN}{MARKS}\s])?)"
 )
 _HAN_RUN_OR_MARK = re.compile(f"[{HAN}]+|[{MARKS}]")
 _URL_CHAR = r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]"
@@ -117,12 +123,15 @@ def _blank_others(text: str, lower: bool) -> tuple[str, list[Token]]:
         start, end = match.span()
         parts += (text[done:start], _blank(end - start))
         done = end
-        whole = match["whole"]
+        whole_end = match.end("whole")  # -1 if not such a word
+        whole = text[start:whole_end] if whole_end > 0 else ""
         if whole and not (_LETTER.search(whole) and _nltk.is_contraction(whole)):
             kind: TokenKind = "number" if _marks.is_number(whole) else "word"
-            others.append(Token(whole.lower() if lower else whole, start, start + len(whole), kind))
+            others.append(
+                _new_token(Token, (whole.lower() if lower else whole, start, whole_end, kind))
+            )
             if match["percent"]:
-                others.append(Token("%", end - 1, end, "punct"))
+                others.append(_new_token(Token, ("%", end - 1, end, "punct")))
             continue
         for s, e, kind in _stretch_spans(text, start, end):
             word = text[s:e]
@@ -144,10 +153,9 @@ def _han_tokens(masked: str, mode: Mode) -> list[Token]:
         return list(_full_tokens(masked))
     words = dictionary.cut(masked, "accurate", True)
     ends = list(accumulate(map(len, words)))
-    kinds = map(_mark_kinds().get, words, repeat("word"))
+    kinds = list(map(_han_kinds().get, words, repeat("word")))  # None for whitespace
     spans = zip(words, [0, *ends], ends, kinds, strict=False)  # [0, *ends] is one longer
-    rows = compress(spans, map(not_, map(str.isspace, words)))
-    tokens: list[Token] = list(map(_new_token, repeat(Token), rows))
+    tokens: list[Token] = list(map(_new_token, repeat(Token), compress(spans, kinds)))
     return tokens if mode == "accurate" else list(_with_grams(tokens))
 
 
@@ -196,6 +204,17 @@ def _collector_paused() -> Iterator[None]:
 @functools.cache
 def _mark_kinds() -> dict[str, TokenKind]:
     return {mark: _marks.kind(mark) for mark in MARKS}
+
+
+@functools.cache
+def _han_kinds() -> dict[str, TokenKind | None]:
+    """The kind of each word the segmenter emits that is not a ``word``.
+
+    ``None`` for whitespace (the segmenter emits it as single characters, or CR LF), which
+    never becomes a token.
+    """
+    whitespace = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    return {**_mark_kinds(), **dict.fromkeys([*whitespace, "\r\n"])}
 
 
 def _stretch_spans(text: str, start: int, end: int) -> Iterator[_marks.Span]:
