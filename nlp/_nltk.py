@@ -161,13 +161,19 @@ def _align(words: list[str], text: str, start: int, end: int) -> list[tuple[int,
     """Locate each word in ``text[start:end]``, in order, allowing for rewritten quotes."""
     found, point = [], start
     for word in words:
-        candidates = _QUOTES if word in _QUOTES else (word,)
-        hits = [(text.find(c, point, end), len(c)) for c in candidates]
-        hits = [(at, width) for at, width in hits if at >= 0]
-        if not hits:  # not seen with NLTK 3.9; a lost word beats a wrong offset
+        if word in _QUOTES:
+            at, width = _find_quote(text, point, end)
+        else:
+            at, width = text.find(word, point, end), len(word)
+        if at < 0:  # not seen with NLTK 3.9; a lost word beats a wrong offset
             log.debug("word %r not found in %r", word, text[start:end])
             continue
-        at, width = min(hits)
         found.append((at, at + width))
         point = at + width
     return found
+
+
+def _find_quote(text: str, point: int, end: int) -> tuple[int, int]:
+    """The first double quote, in any of the tokenizer's spellings, at or after ``point``."""
+    hits = [(text.find(quote, point, end), len(quote)) for quote in _QUOTES]
+    return min(((at, width) for at, width in hits if at >= 0), default=(-1, 0))

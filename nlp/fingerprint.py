@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
+from operator import methodcaller
 
 from nlp.types import Token
 
@@ -23,8 +25,9 @@ def fingerprint(tokens: Sequence[str] | Sequence[Token]) -> int:
     if not words:
         return 0
     width = min(SHINGLE, len(words))
-    shingles = ("\x1f".join(words[i : i + width]) for i in range(len(words) - width + 1))
-    digests = b"".join(_hash(shingle) for shingle in shingles)
+    shingles = map("\x1f".join, zip(*(words[i:] for i in range(width)), strict=False))
+    data = map(str.encode, shingles, repeat("utf-8"), repeat("surrogatepass"))  # lone ones too
+    digests = b"".join(map(methodcaller("digest"), map(_hasher, data)))
     return _majority_bits(digests, len(digests) // 8)
 
 
@@ -39,24 +42,13 @@ def near_duplicate(a: int, b: int, *, bits: int = 3) -> bool:
     return ((a ^ b) & _MASK).bit_count() <= bits
 
 
-def _hash(shingle: str) -> bytes:
-    data = shingle.encode("utf-8", "surrogatepass")  # a lone surrogate must not raise
-    return hashlib.blake2b(data, digest_size=BITS // 8).digest()
+_hasher = functools.partial(hashlib.blake2b, digest_size=BITS // 8)
 
 
 def _majority_bits(digests: bytes, count: int) -> int:
-    """Set each bit that more than half of the 8-byte big-endian ``digests`` have set.
+    """Set each bit that more than half of the 8-byte big-endian ``digests`` have set."""
+    import numpy as np  # 50 ms to import: not on ``import nlp``
 
-    Counting byte values per column keeps the Python-level work independent of ``count``.
-    """
-    result = 0
-    for column in range(BITS // 8):
-        ones = [0] * 8
-        for value, times in Counter(digests[column::8]).items():
-            for bit in range(8):
-                if value >> bit & 1:
-                    ones[bit] += times
-        for bit in range(8):
-            if 2 * ones[bit] > count:
-                result |= 1 << ((BITS // 8 - 1 - column) * 8 + bit)
-    return result
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(count, BITS // 8), axis=1)
+    majority = np.packbits(2 * bits.sum(axis=0, dtype=np.int64) > count)
+    return int.from_bytes(majority.tobytes(), "big")
