@@ -104,6 +104,29 @@ def test_reprocess_with_a_user_word_changes_only_the_documents_with_it(
     assert documents(db) == after
 
 
+def test_query_commands_segment_with_the_user_dictionary_given_again(
+    db: str, words: Path, tmp_path: Path
+) -> None:
+    """After ``reprocess --userdict``, ``kwic`` needs the same dictionary to find the word."""
+    summary(reprocess(db, "--userdict", str(words)))
+    kwic = ("--db", db, "kwic", WORD, "--format", "json")
+    assert json.loads(_ok(yuliao(*kwic))) == []  # segmented 语料 爬虫: no such pair of tokens
+    lines = json.loads(_ok(yuliao(*kwic, "--userdict", str(words))))
+    assert {line["word"] for line in lines} == {WORD}
+    assert {line["url"].rsplit("/", 1)[1] for line in lines} == {"crawler.html", "polite.html"}
+    assert _ok(yuliao("tokenize", "--userdict", str(words), f"{WORD}很礼貌")).split() == [
+        WORD,
+        "很",
+        "礼貌",
+    ]
+    bad = tmp_path / "big5.txt"
+    bad.write_bytes("語料\n".encode("big5"))
+    proc = yuliao("--db", db, "kwic", WORD, "--userdict", str(bad))
+    assert proc.returncode == 2
+    assert "cannot read user dictionary" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_reprocess_only_the_selected_documents(db: str, words: Path) -> None:
     before = documents(db)
     line = summary(reprocess(db, "--userdict", str(words), "--lang", "en"))

@@ -53,6 +53,28 @@ userdict_option = click.option(
     type=click.Path(exists=True, dir_okay=False),
     help="A jieba user dictionary (lines of 'word [freq] [tag]', UTF-8) to segment with.",
 )
+
+
+def _load_userdict(ctx: click.Context, param: click.Parameter, path: str | None) -> None:
+    """Add a user dictionary's words to this process's segmenter; a bad file is bad usage."""
+    if path is None:
+        return
+    from nlp import NlpError, load_userdict
+
+    try:
+        load_userdict(path)
+    except NlpError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+
+
+# For the commands that segment here (queries, text): the dictionary the corpus was made with.
+query_userdict_option = click.option(
+    "--userdict",
+    type=click.Path(exists=True, dir_okay=False),
+    callback=_load_userdict,
+    expose_value=False,
+    help="Segment with this jieba user dictionary too, as `reprocess --userdict` did.",
+)
 workers_option = click.option(
     "--workers",
     type=click.IntRange(min=0),

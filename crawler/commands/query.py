@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from crawler.commands.common import open_corpus
+from crawler.commands.common import open_corpus, query_userdict_option
 from crawler.output import format_option, output_options, write_json, write_rows
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet", "txt")
@@ -65,6 +65,7 @@ duplicates_option = click.option(
 )
 @click.option("--limit", type=click.IntRange(min=1, max=1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N hits.")
+@query_userdict_option
 @output_options
 @click.pass_obj
 def search(db: str, query: str, fmt: str, **options: Any) -> None:
@@ -191,12 +192,14 @@ def freq(
 @click.argument("word")
 @click.option("--width", type=click.IntRange(min=0, max=500), default=20, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@query_userdict_option
 @output_options
 @click.pass_obj
 def kwic(db: str, word: str, width: int, limit: int, fmt: str) -> None:
     """Key word in context: every occurrence of WORD with the text around it.
 
-    WORD matches whole words as the segmenter cuts them.
+    WORD matches whole words as the segmenter cuts them: after `reprocess --userdict`, give
+    the same --userdict.
 
     \b
     Example:

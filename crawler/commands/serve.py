@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crawler.commands.common import open_corpus
+from crawler.commands.common import open_corpus, query_userdict_option
 
 if TYPE_CHECKING:
     from storage import Corpus
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Allow a --host other than loopback: anyone who can reach it can read the corpus.",
 )
+@query_userdict_option
 @click.pass_obj
 def serve(db: str, host: str, port: int, public: bool) -> None:
     """Serve search, KWIC, frequencies and an overview of the corpus in the browser.

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 import click
 
+from crawler.commands.common import query_userdict_option
 from crawler.output import format_option
 
 FORMATS = ("text", "json", "jsonl", "conll")
@@ -36,6 +37,7 @@ FORMATS = ("text", "json", "jsonl", "conll")
     default="text",
     help="text: tokens separated by spaces; conll: CoNLL-U, one token a line.",
 )
+@query_userdict_option
 def tokenize(
     text: str, mode: str, lang: str | None, sentences: bool, top: int | None, fmt: str
 ) -> None:
