@@ -47,13 +47,12 @@ class TextAnalysis:
 
 
 def warm_up(crawler: int) -> None:
-    """Prepare a new worker of process ``crawler``: leave Ctrl-C to the crawler, load
-    dictionaries and models once.
+    """Prepare a new worker: leave Ctrl-C to the crawler, load dictionaries and models once.
 
     Workers run at a lower priority than the crawler, so that the reactor gets the CPU first
-    when every core is busy analyzing pages. The crawler's pid comes from the crawler itself:
-    if it died while this worker was still starting, ``os.getppid()`` would already name
-    another process and the worker would wait for the wrong one.
+    when every core is busy analyzing pages. ``crawler`` is the crawler's pid, as the crawler
+    gives it: if it died while this worker was still starting, ``os.getppid()`` would already
+    name another process, and the worker would wait for the wrong one.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawler decides how to stop its pages
     os.nice(5)

@@ -95,15 +95,9 @@ def test_worker_exits_when_its_crawler_died_while_it_was_starting() -> None:
     """After a kill -9 the worker's parent is some other process: it must not wait for that."""
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a pid that belonged to a crawler and is now dead
+    program = f"import threading, crawler.work\ncrawler.work.warm_up({gone.pid})\n"
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import threading, crawler.work\n"
-            f"crawler.work.warm_up({gone.pid})\n"
-            f"threading.Event().wait()",
-        ],
-        cwd=ROOT,
+        [sys.executable, "-c", program + "threading.Event().wait()"], cwd=ROOT
     )
     try:
         assert worker.wait(timeout=60) == 1
