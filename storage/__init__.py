@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from .claims import claim_crawl
 from .corpus import Corpus, upgrade
 from .engine import resolve_db_url
 from .errors import (
     CorpusNotFound,
+    CrawlRunning,
     DatabaseError,
     DocumentNotFound,
     InvalidQuery,
@@ -33,6 +35,7 @@ __all__ = [
     "Corpus",
     "CorpusNotFound",
     "CrawlInfo",
+    "CrawlRunning",
     "DatabaseError",
     "Document",
     "DocumentNotFound",
@@ -49,6 +52,7 @@ __all__ = [
     "Stats",
     "StorageError",
     "TimeBasis",
+    "claim_crawl",
     "resolve_db_url",
     "upgrade",
 ]

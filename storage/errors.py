@@ -4,6 +4,7 @@ Tree::
 
     StorageError
     ├── CorpusNotFound          the corpus file does not exist and may not be created
+    ├── CrawlRunning            another process is running the crawl of that name
     ├── DatabaseError           the database refused: busy, damaged, read-only, not SQLite, ...
     ├── DocumentNotFound        no document with that id or URL
     ├── InvalidQuery            also a ValueError: nothing left to search for, bad limit
@@ -19,6 +20,10 @@ class StorageError(Exception):
 
 class CorpusNotFound(StorageError):
     """Raised when opening a corpus that does not exist with ``create=False``."""
+
+
+class CrawlRunning(StorageError):
+    """Raised by :func:`storage.claim_crawl` when another process runs that crawl."""
 
 
 class DatabaseError(StorageError):

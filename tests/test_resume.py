@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 from tests.crawl_fixtures import (
     FAST,
     children,
+    held,
     link_site,
     link_site_paths,
     run_crawl,
@@ -94,6 +96,36 @@ def test_case09_kill_9_at_random_moments_then_resume(
 def _stored(db: str) -> list[str]:
     """The URL of every stored document, duplicates included, on either backend."""
     return [url for (url,) in run_sql(db, "SELECT url FROM documents")]
+
+
+def test_a_crawl_runs_in_one_process_at_a_time(
+    serve: Serve, corpus_url: str, tmp_path: Path
+) -> None:
+    """A second ``crawl`` of the same name is refused while the first runs, fetching nothing;
+    after the first is killed (-9), the crawl can be resumed at once. Other names run."""
+    db = corpus_url
+    release = threading.Event()  # until set, the first crawl cannot end
+    server = serve({"*": held(link_site(30, sections=3), "/a29.html", release)})
+    first = start_crawl(db, server.url("/"), "-q", *FAST, log=tmp_path / "first.log")
+    try:
+        wait_until(lambda: len(page_hits(server)) >= 5, timeout=60, what="5 pages fetched")
+        second = run_crawl(db, server.url("/"), "-q", *FAST)
+        assert second.returncode == 1, second.stderr
+        assert second.stderr.startswith("Error: crawl '127.0.0.1:")
+        assert "is already running on" in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1
+        assert first.poll() is None
+        hits = len(server.hits())
+        other = run_crawl(db, server.url("/"), "--name", "other", "--max-pages", "2", *FAST)
+        assert other.returncode == 0, other.stderr
+        assert len(server.hits()) > hits  # another name runs beside it
+    finally:
+        first.kill()
+        first.wait(timeout=30)
+        release.set()
+    resumed = run_crawl(db, server.url("/"), "-q", *FAST)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(set(_stored(db))) == len(link_site_paths(30, sections=3))
 
 
 def test_case08_ctrl_c_or_sigterm_finishes_pages_in_flight(

@@ -17,11 +17,19 @@ INTERRUPTED = 130  # the shell's code for "stopped by Ctrl-C"
 @contextmanager
 def open_corpus(db: str, *, create: bool = False) -> Iterator[Any]:
     """Open the corpus, turning storage errors into one-line CLI errors."""
-    from storage import Corpus, CorpusNotFound, StorageError
+    from storage import Corpus
+
+    with storage_errors(), Corpus(db, create=create) as corpus:
+        yield corpus
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn the storage errors raised in the block into one-line CLI errors."""
+    from storage import CorpusNotFound, StorageError
 
     try:
-        with Corpus(db, create=create) as corpus:
-            yield corpus
+        yield
     except CorpusNotFound as exc:
         raise click.ClickException(f"{exc} (crawl first, or pass --db)") from exc
     except StorageError as exc:

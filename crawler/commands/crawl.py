@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
 
 from crawler.addresses import AddressPolicy
-from crawler.commands.common import open_corpus
+from crawler.commands.common import open_corpus, storage_errors
 from crawler.seeds import InvalidSeed, check_seed, check_url_file, read_url_file
 from crawler.summary import CrawlSummary
 from crawler.urls import UnusableUrl, canonicalize
@@ -226,12 +227,20 @@ def crawl(
     run_options = CrawlOptions(db=db, name=name, urls_file=urls_file, **options)
     if run_options.frontier:
         _check_frontier(run_options)
-    started = time.monotonic()
-    stats = run_crawl(urls, run_options)
+    with storage_errors(), _claimed(db, name, shared=bool(run_options.frontier)):
+        started = time.monotonic()
+        stats = run_crawl(urls, run_options)
     stats.setdefault("finish_reason", "shutdown")  # none: stopped at once by a second Ctrl-C
     summary = CrawlSummary.from_stats(stats, time.monotonic() - started)
     _print_summary(summary, name)
     _check(summary, stats, urls)
+
+
+def _claimed(db: str, name: str, *, shared: bool) -> AbstractContextManager[None]:
+    """Run the crawl in this process only; workers sharing a frontier run it together."""
+    from storage import claim_crawl
+
+    return nullcontext() if shared else claim_crawl(db, name)
 
 
 def _print_summary(summary: CrawlSummary, name: str) -> None:
