@@ -8,7 +8,6 @@ process ends however it ends, ``kill -9`` included, so a crash never leaves a cr
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -50,6 +49,7 @@ def claim_crawl(url: str, crawl: str) -> Iterator[None]:
 
 
 def _lock(engine: Engine, crawl: str, where: str) -> AbstractContextManager[None]:
+    """The lock that fits the database behind ``engine``."""
     if engine.dialect.name == "postgresql":
         return _advisory_lock(engine, crawl, where)
     database = engine.url.database
@@ -61,6 +61,8 @@ def _lock(engine: Engine, crawl: str, where: str) -> AbstractContextManager[None
 @contextmanager
 def _file_lock(path: str, crawl: str, where: str) -> Iterator[None]:
     """Lock one byte of ``path``, at an offset that names the crawl."""
+    import fcntl  # POSIX only: ``import storage`` works everywhere, crawling does not
+
     offset = int.from_bytes(_digest(crawl, 7), "big")  # 56 bits: a valid offset everywhere
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
