@@ -12,7 +12,6 @@ import contextlib
 import functools
 import gc
 import re
-import sys
 from collections.abc import Iterator
 from itertools import accumulate, compress, repeat
 from operator import attrgetter
@@ -42,6 +41,7 @@ _OTHER = re.compile(
     rf"(?![^{HAN}{MARKS}\s])"
     rf"|(?<![{MARKS}])(?:[^{HAN}{MARKS}]*[^{HAN}{MARKS}\s])?)"
 )
+LAST_SPACE = 0x3000  # the ideographic space: no whitespace character comes after it
 _HAN_RUN_OR_MARK = re.compile(f"[{HAN}]+|[{MARKS}]")
 _URL_CHAR = r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]"
 _LINK = re.compile(
@@ -213,7 +213,7 @@ def _han_kinds() -> dict[str, TokenKind | None]:
     ``None`` for whitespace (the segmenter emits it as single characters, or CR LF), which
     never becomes a token.
     """
-    whitespace = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    whitespace = [chr(code) for code in range(LAST_SPACE + 1) if chr(code).isspace()]
     return {**_mark_kinds(), **dict.fromkeys([*whitespace, "\r\n"])}
 
 

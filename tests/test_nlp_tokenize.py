@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from nlp import NlpError, Token, _jieba, segment, stopwords, tokenize
+from nlp.tokenize import LAST_SPACE
 from tests.conftest import ROOT
 
 PARAGRAPHS = [
@@ -139,6 +140,18 @@ def test_offsets_point_into_the_source() -> None:
     assert [(t.start, t.end) for t in tokens[:3]] == [(2, 3), (3, 4), (4, 6)]
     assert all(text[t.start : t.end] == t.text for t in tokens)
     assert [t.start for t in tokens] == sorted(t.start for t in tokens)
+
+
+def test_no_whitespace_character_comes_after_the_last_one_the_tokenizer_knows() -> None:
+    """Whitespace never becomes a token because the tokenizer knows every such character."""
+    later = range(LAST_SPACE + 1, sys.maxunicode + 1)
+    assert not [hex(code) for code in later if chr(code).isspace()]
+    every = "".join(chr(code) for code in range(LAST_SPACE + 1) if chr(code).isspace())
+    assert tokenize(f"中文{every}中文\r\n文字") == [
+        Token("中文", 0, 2),
+        Token("中文", 2 + len(every), 4 + len(every)),
+        Token("文字", 6 + len(every), 8 + len(every)),
+    ]
 
 
 ALPHABET = (
