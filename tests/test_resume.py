@@ -114,6 +114,7 @@ def test_a_crawl_runs_in_one_process_at_a_time(
         assert second.stderr.startswith("Error: crawl '127.0.0.1:")
         assert "is already running on" in second.stderr
         assert len(second.stderr.strip().splitlines()) == 1
+        assert page_hits(server).count(server.url("/")) == 1  # the refused crawl fetched nothing
         assert first.poll() is None
         hits = len(server.hits())
         other = run_crawl(db, server.url("/"), "--name", "other", "--max-pages", "2", *FAST)
