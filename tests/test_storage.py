@@ -193,12 +193,12 @@ for _ in sys.stdin:  # a new writer process per line, forked: the imports are pa
             with Corpus(sys.argv[1]) as corpus:
                 for batch in range(10_000):
                     corpus.upsert_many([plain_doc(batch * 50 + i, 0) for i in range(50)])
-                    print(os.getpid(), batch, flush=True)
+                    os.write(1, f"{os.getpid()} {batch}\\n".encode())  # whole, or not at all
         except BaseException:
             traceback.print_exc()  # and never go on with the parent's loop
         os._exit(1)
     _, status = os.waitpid(pid, 0)
-    print(pid, "exit", status, flush=True)
+    os.write(1, f"{pid} exit {status}\\n".encode())
 """
 
 
