@@ -45,7 +45,7 @@ def claim_crawl(url: str, crawl: str) -> Iterator[None]:
         with database_errors(where), _lock(engine, clean(crawl), where):
             yield
     finally:
-        engine.dispose()
+        engine.dispose()  # closes its connections: a PostgreSQL session and its lock end here
 
 
 def _lock(engine: Engine, crawl: str, where: str) -> AbstractContextManager[None]:
@@ -99,7 +99,7 @@ def _advisory_lock(engine: Engine, crawl: str, where: str) -> Iterator[None]:
         yield
     finally:
         try:
-            conn.close()  # the session ends, and its lock with it
+            conn.close()  # back to the pool: ``claim_crawl`` then ends the session, and the lock
         except exc.SQLAlchemyError:  # the server went away during the crawl: nothing to free
             logger.debug("closing the lock connection of crawl %r failed", crawl)
 
