@@ -23,7 +23,6 @@ import importlib.util
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import Any
 
 from nlp import _jieba
@@ -45,11 +44,13 @@ _ASCII_PUNCT_RUN = re.compile(
 # ``_FOREIGN`` cuts at them) to find, in one pass, each whole word of ASCII block characters
 # with punctuation in it.
 _SEPARATOR = "\udfff"
-_ASCII_PUNCT_WORD = re.compile(
-    r"[A-Za-z0-9+#&._%\-](?<![^\udfff].)[A-Za-z0-9]*[+#&._%\-][A-Za-z0-9+#&._%\-]*(?![^\udfff])"
-)
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba/finalseg/__init__.py
-_FINALSEG_WHOLE = re.compile(_FINALSEG_SKIP.pattern[1:-1])  # what it keeps in one piece
+_ASCII_PUNCT_WORD = re.compile(
+    r"[A-Za-z0-9+#&._%\-](?<![^\udfff].)"
+    # not a word finalseg keeps in one piece (3.14, 50%)
+    r"(?!(?<=[A-Za-z0-9])[A-Za-z0-9]*(?:\.\d+)?%?(?![^\udfff]))"
+    r"[A-Za-z0-9]*[+#&._%\-][A-Za-z0-9+#&._%\-]*(?![^\udfff])"
+)
 # Carries the weight that makes jieba-rs's total equal jieba's; it holds a space, and no
 # block of text handed to the segmenter ever does.
 BALLAST = " yuliao total "
@@ -123,26 +124,30 @@ def _resplit_ascii(text: str, words: list[str]) -> list[str]:
         return words
     joined = _SEPARATOR.join(words)
     fixed: list[str] = []
-    unread = iter(words)  # the words not yet in ``fixed``, from ``done`` on
-    done = index = at = 0  # ``index``: the word at ``at`` in ``joined``
+    done = index = at = 0  # ``index``: the word at ``at`` in ``joined``; ``done``: words fixed
     for match in _ASCII_PUNCT_WORD.finditer(joined):
         word = match.group()
-        if len(word) < 2 or _FINALSEG_WHOLE.fullmatch(word) or is_word(word):
+        if is_word(word):
             continue
         index += joined.count(_SEPARATOR, at, match.start())
         at = match.start()
-        fixed.extend(islice(unread, index - done))
-        next(unread)  # ``word`` itself
-        fixed.extend(piece for piece in _FINALSEG_SKIP.split(word) if piece)
+        fixed += words[done:index]
+        fixed += _finalseg_pieces(word)
         done = index + 1
     if not done:
         return words
-    fixed.extend(unread)
+    fixed += words[done:]
     return fixed
 
 
 def is_word(word: str) -> bool:
     return bool(tokenizer().has_word(word))
+
+
+@functools.lru_cache(maxsize=4096)  # the same codes and versions recur throughout a corpus
+def _finalseg_pieces(word: str) -> tuple[str, ...]:
+    """``word`` split as jieba's ``finalseg`` splits a stretch of non-Han characters."""
+    return tuple(piece for piece in _FINALSEG_SKIP.split(word) if piece)
 
 
 def _with_grams(words: list[str]) -> Iterator[str]:
