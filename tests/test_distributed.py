@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 import redis
 import sqlalchemy as sa
+from scrapy import Request, Spider
 
+from crawler.distributed.shared import KeysGone, LeaseQueue
 from tests.conftest import yuliao
 from tests.crawl_fixtures import (
     FAST,
@@ -340,6 +342,25 @@ def test_case48_no_double_fetch_under_warnings_as_errors(
     assert documents(postgres_url) == expected
     assert all(fetched_by(server, tag) for tag in ended)  # both worked
     assert left_in_redis(redis_crawl) == ["seen", "session"]  # the queue was consumed
+
+
+def test_the_seen_set_does_not_start_again_empty_once_redis_lost_its_keys(
+    redis_crawl: RedisCrawl,
+) -> None:
+    # Redirect targets and sitemaps are deduplicated by the seen-set alone, not the queue.
+    queue = LeaseQueue(redis_crawl.client, Spider("t"), redis_crawl.name, "w1", lease_s=10)
+    assert queue.join()  # nobody else: a new session
+    queue.begin()
+    url = "http://a.test/x"
+    assert queue.seen.add(url)
+    assert not queue.seen.add(url)
+    assert queue.seen.request_seen(Request(url))
+    redis_crawl.client.delete(redis_crawl.key("session"), redis_crawl.key("seen"))  # a flush
+    with pytest.raises(KeysGone):
+        queue.seen.add("http://a.test/y")
+    with pytest.raises(KeysGone):
+        queue.seen.request_seen(Request(url))
+    assert redis_crawl.key_names() == []  # nothing began again from empty
 
 
 def test_frontier_must_be_a_reachable_redis(closed_port: int, tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ Keys of crawl NAME (prefix ``yuliao:NAME``):
 - ``lock``: held by a worker while it joins (and maybe rebuilds the keys from the database).
 
 Every step that must not be cut in half by a kill runs as one Lua script: queueing a page with
-its seen-set entry, leasing pages, putting a dead worker's leases back. Queueing and leasing
-check the session first: once the keys are lost (Redis restarted or flushed), an empty seen-set
-would let a worker queue, and fetch again, pages the database holds as done.
+its seen-set entry, leasing pages, putting a dead worker's leases back. Queueing, leasing and
+adding to the seen-set (a redirect's target, a sitemap) check the session first: once the keys
+are lost (Redis restarted or flushed), an empty seen-set would let a worker queue, and fetch
+again, pages the database holds as done.
 """
 
 from __future__ import annotations
@@ -49,12 +50,19 @@ local function put_back(leases, queue)
 end
 """
 
-# KEYS: seen, queue, session. ARGV: fingerprint, entry, session id. 1 when queued, 0 when seen
+# KEYS: seen, session. ARGV: fingerprint, session id. 1 when added, 0 when seen before, -1
+# when the session is gone (the set must not start again from empty).
+_SEE = """
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
+return redis.call('SADD', KEYS[1], ARGV[1])
+"""
+
+# KEYS: seen, session, queue. ARGV: fingerprint, session id, entry. 1 when queued, 0 when seen
 # before, -1 when the session is gone.
 _PUSH_NEW = """
-if redis.call('GET', KEYS[3]) ~= ARGV[3] then return -1 end
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('LPUSH', KEYS[2], ARGV[2])
+redis.call('LPUSH', KEYS[3], ARGV[3])
 return 1
 """
 
@@ -165,17 +173,32 @@ def prefix_of(crawl: str) -> str:
 
 
 class SeenSet(RFPDupeFilter):  # type: ignore[misc]
-    """scrapy-redis's dupefilter, keyed by the URL as the frontier table keys it.
+    """scrapy-redis's dupefilter, keyed by the URL as the frontier table keys it, per session.
 
     Requests here are already canonical (:mod:`crawler.urls`), so the URL alone is the key.
+    Every addition checks the session: after Redis lost its keys, an addition would start an
+    empty seen-set, and every URL the crawl knew would look new.
     """
+
+    def __init__(self, server: Redis, key: str, session_key: str) -> None:
+        super().__init__(server, key)
+        self.session_key = session_key
+        self.session = ""  # the id of the session this worker joined
+        self._see = server.register_script(_SEE)
 
     def request_fingerprint(self, request: Request) -> bytes:
         return fingerprint(request.url)
 
+    def request_seen(self, request: Request) -> bool:
+        return not self.add(request.url)
+
     def add(self, url: str) -> bool:
-        """Mark ``url`` seen; ``False`` when it was already."""
-        return bool(self.server.sadd(self.key, fingerprint(url)))
+        """Mark ``url`` seen; ``False`` when it was already; :exc:`KeysGone` if it cannot."""
+        keys = (self.key, self.session_key)
+        added = int(self._see(keys=keys, args=(fingerprint(url), self.session)))
+        if added < 0:
+            raise KeysGone
+        return bool(added)
 
 
 class LeaseQueue(Base):  # type: ignore[misc]
@@ -191,10 +214,9 @@ class LeaseQueue(Base):  # type: ignore[misc]
         self.prefix = prefix_of(crawl)
         # Base formats its key with the spider's name: a "%" in the crawl name is escaped.
         super().__init__(server, spider, f"{self.prefix}:queue".replace("%", "%%"), json)
-        self.seen = SeenSet(server, f"{self.prefix}:seen")
+        self.seen = SeenSet(server, self._key("seen"), self._key("session"))
         self.worker = worker
         self.lease_ms = max(1, round(lease_s * 1000))
-        self.session = ""
         self._push_new = server.register_script(_PUSH_NEW)
         self._lease = server.register_script(_LEASE)
         self._beat = server.register_script(_BEAT)
@@ -202,6 +224,15 @@ class LeaseQueue(Base):  # type: ignore[misc]
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}:{name}"
+
+    @property
+    def session(self) -> str:
+        """The id of the session this worker joined (the seen-set checks it too)."""
+        return str(self.seen.session)
+
+    @session.setter
+    def session(self, session: str) -> None:
+        self.seen.session = session
 
     def __len__(self) -> int:
         return int(self.server.llen(self.key))
@@ -215,8 +246,8 @@ class LeaseQueue(Base):  # type: ignore[misc]
 
     def push(self, request: Request) -> bool:
         """Queue the page unless the crawl has seen its URL; ``False`` if it had."""
-        keys = (self.seen.key, self.key, self._key("session"))
-        args = (fingerprint(request.url), self._encode_request(request), self.session)
+        keys = (self.seen.key, self.seen.session_key, self.key)
+        args = (fingerprint(request.url), self.session, self._encode_request(request))
         queued = int(self._push_new(keys=keys, args=args))
         if queued < 0:
             raise KeysGone
