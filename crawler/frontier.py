@@ -62,13 +62,24 @@ class CrawlFrontier:
 
     def discover(self, url: str, depth: int) -> bool:
         """Queue ``url`` (canonical) unless the crawl knows it; ``False`` when it surely does."""
-        if url in self._seen:
-            self._seen.move_to_end(url)
+        if self.met(url):
             return False
         self._remember(url)
         self._found.setdefault(url, depth)
         self._maybe_flush()
         return True
+
+    def met(self, url: str) -> bool:
+        """Whether this process met ``url`` (canonical) lately: memory only, no query.
+
+        Spiders ask before they build a request: most links of a page (its navigation) were
+        met on earlier pages, and a request the scheduler would drop still costs every
+        middleware on its way there.
+        """
+        if url in self._seen:
+            self._seen.move_to_end(url)
+            return True
+        return False
 
     def known(self, url: str) -> bool:
         """Whether the crawl has met ``url`` (canonical): in memory, or in the database."""

@@ -112,17 +112,21 @@ class CorpusSpider(scrapy.Spider):
         return CrawlContext.of(self.crawler).frontier
 
     def allowed_requests(self, urls: Iterable[str], depth: int) -> Iterator[scrapy.Request]:
-        """Requests for the usable links among ``urls`` on allowed sites; others counted."""
+        """Requests for the usable links among ``urls`` on allowed sites; others counted.
+
+        Links the frontier met lately get no request: the scheduler would drop it.
+        """
+        frontier = self.frontier
         for url in urls:
             try:
                 canonical = canonicalize(url)
             except UnusableUrl as exc:
                 self.crawler.stats.inc_value(f"yuliao/links_skipped/{exc.reason}")
                 continue
-            if self._allowed(canonical):
-                yield scrapy.Request(canonical, meta={"depth": depth})
-            else:
+            if not self._allowed(canonical):
                 self.crawler.stats.inc_value("yuliao/links_skipped/other_site")
+            elif not frontier.met(canonical):
+                yield scrapy.Request(canonical, meta={"depth": depth})
 
     def _allowed(self, url: str) -> bool:
         if not self.restrict_hosts:
