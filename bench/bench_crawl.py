@@ -6,8 +6,9 @@ crawled (a) by a bare Scrapy spider that follows links and keeps nothing, then (
 `yuliao crawl`, which extracts, analyzes and stores every page. Both use the same
 concurrency; robots.txt and AutoThrottle are off for both. Reported: pages per second of each
 (responses over the time from the first to the last request, from the server's log), the
-ratio (b)/(a), the peak resident memory of the crawler plus its workers, and their memory
-after 1,000 and 2,000 pages.
+ratio (b)/(a), the peak resident memory of the crawler plus its workers, their memory after
+1,000 and 2,000 pages, and the CPU time per page of the crawler and of its workers (sampled
+from /proc every 0.1 s, so a worker's last tenth of a second before it is renewed is missed).
 
     .venv/bin/python bench/bench_crawl.py [--pages 2000] [--concurrency 8]
 """
@@ -245,6 +246,15 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) ``pid`` has used so far (0 once it has exited)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -260,9 +270,13 @@ def run(cmd: list[str], server: RoutedServer, marks: tuple[int, ...]) -> dict[st
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     peak, peak_main, at = 0, 0, {}
+    cpu: dict[int, float] = {}  # the most CPU seen used by each process
     while proc.poll() is None:
         main_kb = rss_kb(proc.pid)
-        rss = main_kb + sum(rss_kb(child) for child in children(proc.pid))
+        workers = children(proc.pid)
+        rss = main_kb + sum(rss_kb(child) for child in workers)
+        for pid in (proc.pid, *workers):
+            cpu[pid] = max(cpu.get(pid, 0.0), cpu_s(pid))
         peak, peak_main = max(peak, rss), max(peak_main, main_kb)
         fetched = len(server.log) - before
         for mark in marks:
@@ -276,6 +290,8 @@ def run(cmd: list[str], server: RoutedServer, marks: tuple[int, ...]) -> dict[st
     seconds = hits[-1].time - hits[0].time
     result = {"pages": len(hits), "seconds": seconds, "pages_per_s": len(hits) / seconds}
     result.update(peak_mb=peak / 1024, peak_main_mb=peak_main / 1024)
+    result["crawler_cpu_ms"] = cpu.pop(proc.pid, 0.0) / len(hits) * 1000
+    result["workers_cpu_ms"] = sum(cpu.values()) / len(hits) * 1000
     for mark, (total, main_kb) in at.items():
         result.update({f"rss_at_{mark}_mb": total / 1024, f"main_at_{mark}_mb": main_kb / 1024})
     return result
@@ -314,6 +330,11 @@ def main() -> int:
         cells += [_mb(r, f"rss_at_{m}_mb", f"main_at_{m}_mb") for m in marks]
         print(f"{name:20}" + "".join(f"{c:>14}" for c in cells))
     print(f"ratio (b)/(a): {full['pages_per_s'] / bare['pages_per_s']:.2f}")
+    for name, r in (("(a)", bare), ("(b)", full)):
+        print(
+            f"CPU per page {name}: crawler {r['crawler_cpu_ms']:.1f} ms,"
+            f" workers {r['workers_cpu_ms']:.1f} ms"
+        )
     return 0
 
 
