@@ -88,6 +88,7 @@ MIXED_PAGE = raw(page((MIXED,)).encode("gbk") + page((MIXED,)).encode(), "utf-8"
 
 BEFORE = "嵌套之前的段落：这一段写在五千层嵌套之前，爬虫应当完整地保存它的每一个字。" * 2
 AFTER = "嵌套之后的段落：这一段写在五千层嵌套之后，解析器不应当悄悄地把它丢掉。" * 2
+FURTHER = "链接之后的文章：这一篇只能从深层嵌套之后的链接找到，爬虫应当跟随它。" * 2
 DEEP_PAGE = Reply.html(
     f"<html><body><article><p>{BEFORE}</p>{'<div>' * 5000}{'</div>' * 5000}<p>{AFTER}</p>"
     "</article></body></html>"
@@ -276,3 +277,17 @@ def test_case16_text_after_5000_nested_divs_is_stored(site_crawl: Crawled) -> No
     assert "RecursionError" not in site_crawl.stderr
     assert len(stored_urls(site_crawl.db)) == len(CHARSET_PAGES) + 1  # the crawl went on
     assert stored(site_crawl.db, site_crawl.base + "/deep").text == f"{BEFORE}\n{AFTER}"
+
+
+def test_case16_links_after_3000_nested_divs_are_followed(tmp_path: Path) -> None:
+    # libxml2 builds no tree past 2,048 levels: the links after them come from a scan.
+    deep = Reply.html(
+        f"<html><body><article><p>{BEFORE}</p>{'<div>' * 3000}{'</div>' * 3000}"
+        f'<p>{AFTER}</p><a href="/beyond?a=1&amp;b=2">下一篇</a></article></body></html>'
+    )
+    beyond = Reply.html(f"<html><body><article><p>{FURTHER}</p></article></body></html>")
+    db = f"sqlite:///{tmp_path / 'corpus.db'}"
+    with RoutedServer({"/": deep, "/beyond": beyond}) as server:
+        proc = run_crawl(db, server.url("/"), *FAST, timeout=90)
+        assert proc.returncode == 0, proc.stderr
+        assert sorted(stored_urls(db)) == [server.url("/"), server.url("/beyond?a=1&b=2")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
+from crawler.links import page_hrefs
 from crawler.spiders.base import CorpusSpider
 from crawler.urls import link_targets
 
@@ -40,5 +41,5 @@ class SiteSpider(CorpusSpider):
 
     def _link_urls(self, response: Response) -> list[str]:
         """The page's link targets (Scrapy's LinkExtractor costs several times more per page)."""
-        hrefs = response.xpath("//a/@href | //area/@href").getall()
-        return list(link_targets(hrefs, response.urljoin))
+        assert isinstance(response, TextResponse)  # page_item lets only text through
+        return list(link_targets(page_hrefs(response), response.urljoin))
