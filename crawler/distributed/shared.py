@@ -50,21 +50,31 @@ local function put_back(leases, queue)
 end
 """
 
-# KEYS: seen, session. ARGV: fingerprint, session id. 1 when added, 0 when seen before, -1
-# when the session is gone (the set must not start again from empty).
-_SEE = """
+# Both scripts that add to the seen-set first check the session (KEYS[2], ARGV[2]): once it is
+# gone, an addition would start the set again from empty.
+_IN_SESSION = """
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
+"""
+
+# KEYS: seen, session. ARGV: fingerprint, session id. 1 when added, 0 when seen before, -1
+# when the session is gone.
+_SEE = (
+    _IN_SESSION
+    + """
 return redis.call('SADD', KEYS[1], ARGV[1])
 """
+)
 
 # KEYS: seen, session, queue. ARGV: fingerprint, session id, entry. 1 when queued, 0 when seen
 # before, -1 when the session is gone.
-_PUSH_NEW = """
-if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
+_PUSH_NEW = (
+    _IN_SESSION
+    + """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('LPUSH', KEYS[3], ARGV[3])
 return 1
 """
+)
 
 # KEYS: queue, leases:ID, session. ARGV: how many, session id. The entries leased; nil when the
 # session is gone.
@@ -228,7 +238,7 @@ class LeaseQueue(Base):  # type: ignore[misc]
     @property
     def session(self) -> str:
         """The id of the session this worker joined (the seen-set checks it too)."""
-        return str(self.seen.session)
+        return self.seen.session
 
     @session.setter
     def session(self, session: str) -> None:
